@@ -1,0 +1,1 @@
+//! Compose file loading into ContainerSpecs

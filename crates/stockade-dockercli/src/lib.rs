@@ -1,0 +1,1 @@
+//! docker run/create lines in scripts into ContainerSpecs

@@ -1,0 +1,1 @@
+//! Lossless Dockerfile parser (BuildKit syntax) and its evaluation into a BuildSpec

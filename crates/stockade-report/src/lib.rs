@@ -1,0 +1,1 @@
+//! Renderers: human, JSON, SARIF, GitHub annotations

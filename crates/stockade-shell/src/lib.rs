@@ -1,0 +1,1 @@
+//! Shell lexing and parsing for RUN bodies and scripts, with spans
