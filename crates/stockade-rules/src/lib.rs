@@ -1,1 +1,21 @@
-//! The stockade rule catalog
+//! The stockade rule catalog.
+//!
+//! One rule, one file: each file under `build/` (Dockerfiles), `container/`
+//! (anything that becomes a `ContainerSpec`), `image/` and `host/` starts with
+//! the rule's documentation as `//!` lines, then its [`RuleMeta`] and its
+//! check. The documentation that `stockade rules ID` prints is read from the
+//! same file at compile time (`include_str!`), so the two cannot drift.
+
+pub mod build;
+pub mod container;
+mod meta;
+mod policy;
+mod registry;
+pub mod util;
+
+pub use meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
+pub use policy::{Policy, Selector};
+pub use registry::{CATALOG_VERSION, catalog, check_build, check_container, find_rule};
+
+#[cfg(test)]
+pub(crate) mod testutil;

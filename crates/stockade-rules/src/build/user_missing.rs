@@ -1,0 +1,156 @@
+//! **What it finds.** The final stage has no `USER` instruction (neither in
+//! itself nor in the stages it is built `FROM`), so the container runs as
+//! the base image's default user, which is root for almost every base image.
+//! Bases that stockade knows run as a non-root user (distroless `:nonroot`
+//! tags, Chainguard images) and `FROM scratch` images that hold only copied
+//! binaries still need an explicit `USER`, except the known non-root bases.
+//!
+//! **Why it matters.** Without `USER`, the process runs as UID 0. A container
+//! is not a virtual machine: root in the container is root on the host
+//! kernel, one escape away from the host.
+//!
+//! **How to fix.** Add `USER 65534:65534` (or another dedicated numeric
+//! UID unused on the host) at the end of the final stage, and give it the
+//! files it must write with `COPY --chown`.
+//!
+//! **Bad**
+//! ```dockerfile
+//! FROM python:3.13-slim
+//! COPY app.py /app/
+//! CMD ["python", "/app/app.py"]
+//! ```
+//!
+//! **Good**
+//! ```dockerfile
+//! FROM python:3.13-slim
+//! COPY --chown=65534:65534 app.py /app/
+//! USER 65534:65534
+//! CMD ["python", "/app/app.py"]
+//! ```
+
+use crate::meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
+use stockade_core::{BaseImage, BuildSpec, Category, EffectiveUser, Finding, ImageRef, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "SKD102",
+    title: "Final stage has no USER: runs as the base image's default (root)",
+    category: Category::RootUser,
+    severity: Severity::High,
+    aliases: &[
+        "DS-0002",
+        "DS002",
+        "AVD-DS-0002",
+        "CKV_DOCKER_3",
+        "missing_user_instruction",
+    ],
+    targets: &[Target::Build],
+    fix: FixKind::Unsafe,
+    source: include_str!("user_missing.rs"),
+};
+
+/// Base images whose default user is known not to be root.
+pub fn known_non_root_base(r: &ImageRef) -> bool {
+    let tag = r.tag.as_deref().unwrap_or("");
+    let repo = r.repository.as_str();
+    if r.registry == "gcr.io" && repo.starts_with("distroless/") {
+        return tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-");
+    }
+    if r.registry == "cgr.dev" && repo.starts_with("chainguard/") {
+        // Chainguard images run as 65532 by default; the `-dev` variants too,
+        // but their shells make the image a poorer fit, which other rules judge.
+        return true;
+    }
+    false
+}
+
+pub struct UserMissing;
+
+impl Rule for UserMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_build(&self, spec: &BuildSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
+        let Some(stage) = spec.final_stage() else {
+            return;
+        };
+        if stage.user != EffectiveUser::BaseDefault {
+            return;
+        }
+        // The root of the FROM chain decides the default user.
+        let chain = spec.final_chain();
+        let root = chain
+            .last()
+            .and_then(|&i| spec.stages.get(i))
+            .unwrap_or(stage);
+        let subject = stage.label();
+        let span = stage.from.span;
+        match &root.from.base {
+            BaseImage::Image(r) if known_non_root_base(r) => {}
+            BaseImage::Image(r) => out.push(META.finding(
+                span,
+                subject,
+                format!("no USER in the final stage: the container runs as `{}`'s default user, root", r.short_name()),
+            )),
+            BaseImage::Scratch => out.push(META.finding(
+                span,
+                subject,
+                "no USER in the final stage: a `FROM scratch` image runs as UID 0 unless USER is set",
+            )),
+            BaseImage::Unknown | BaseImage::Invalid(_) | BaseImage::Stage(_) => out.push(
+                META.finding(
+                    span,
+                    subject,
+                    format!(
+                        "no USER in the final stage, and the base image `{}` is not known: it most likely runs as root",
+                        root.from.image.display()
+                    ),
+                )
+                .with_severity(Severity::Medium),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{flagged, run_build};
+
+    #[test]
+    fn flags_missing_user_at_final_from() {
+        let text = "FROM golang:1.23 AS build\nRUN go build\nFROM debian:12-slim\nCOPY --from=build /a /a\n";
+        let f = run_build(&UserMissing, text);
+        assert_eq!(flagged(text, &f), vec!["FROM debian:12-slim"]);
+        assert_eq!(f[0].severity, Severity::High);
+        let text = "FROM scratch\nCOPY app /app\n";
+        assert_eq!(run_build(&UserMissing, text).len(), 1);
+    }
+
+    #[test]
+    fn unknown_base_is_medium() {
+        let text = "ARG BASE\nFROM $BASE\nRUN true\n";
+        let f = run_build(&UserMissing, text);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Medium);
+    }
+
+    #[test]
+    fn quiet_when_user_is_set_or_base_is_non_root() {
+        for text in [
+            "FROM debian:12\nUSER 65534\n",
+            "FROM debian:12 AS base\nUSER 1000\nFROM base\nRUN true\n",
+            "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n",
+            "FROM cgr.dev/chainguard/static:latest\nCOPY app /app\n",
+            "FROM debian:12\nUSER root\n",
+        ] {
+            assert!(run_build(&UserMissing, text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn root_distroless_tag_is_flagged() {
+        let text = "FROM gcr.io/distroless/static-debian12\nCOPY app /app\n";
+        assert_eq!(run_build(&UserMissing, text).len(), 1);
+    }
+}

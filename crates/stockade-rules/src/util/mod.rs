@@ -1,0 +1,3 @@
+//! Facts shared by several rules.
+
+pub mod date;
