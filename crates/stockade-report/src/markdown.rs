@@ -129,11 +129,9 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
             );
         }
         if n > MAX_ROWS {
-            let _ = writeln!(
-                md,
-                "\n…and {} more (see the full report).",
-                plural(n - MAX_ROWS, "finding", "findings")
-            );
+            let more = n - MAX_ROWS;
+            let noun = if more == 1 { "finding" } else { "findings" };
+            let _ = writeln!(md, "\n…and {more} more {noun} (see the full report).");
         }
         md.push('\n');
     }
