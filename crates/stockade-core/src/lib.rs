@@ -10,6 +10,7 @@
 pub mod build;
 pub mod container;
 pub mod finding;
+pub mod image;
 pub mod image_ref;
 pub mod shell;
 pub mod span;
@@ -19,6 +20,7 @@ pub mod value;
 pub use build::*;
 pub use container::*;
 pub use finding::*;
+pub use image::*;
 pub use image_ref::ImageRef;
 pub use span::*;
 pub use suppress::*;
