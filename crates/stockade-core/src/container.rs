@@ -84,6 +84,15 @@ pub struct ContainerSpec {
 
     /// Inline suppressions that apply to this spec's source file(s).
     pub suppressions: Suppressions,
+
+    /// Typed settings (booleans such as `privileged`, device lists, …) that
+    /// were written with variables that could not be resolved: the setting's
+    /// name (e.g. `privileged`) with the span of the written value. The
+    /// setting's own field is left unset. Limits use `resources.unresolved`,
+    /// ports `PortBinding::unresolved`.
+    pub unresolved: Vec<Spanned<String>>,
+    /// Compose `profiles` the service belongs to (it is judged either way).
+    pub profiles: Vec<Spanned<String>>,
 }
 
 impl ContainerSpec {
@@ -131,6 +140,8 @@ impl ContainerSpec {
             healthcheck: None,
             restart: None,
             suppressions: Suppressions::default(),
+            unresolved: Vec::new(),
+            profiles: Vec::new(),
         }
     }
 
