@@ -93,6 +93,9 @@ pub struct ContainerSpec {
     pub unresolved: Vec<Spanned<String>>,
     /// Compose `profiles` the service belongs to (it is judged either way).
     pub profiles: Vec<Spanned<String>>,
+    /// The daemon a `docker`/`podman` command line talks to: `-H`/`--host`
+    /// (or `--url` for podman), or a `DOCKER_HOST` assignment in the script.
+    pub docker_host: Option<Spanned<Expanded>>,
 }
 
 impl ContainerSpec {
@@ -142,6 +145,7 @@ impl ContainerSpec {
             suppressions: Suppressions::default(),
             unresolved: Vec::new(),
             profiles: Vec::new(),
+            docker_host: None,
         }
     }
 
