@@ -70,6 +70,9 @@ pub enum Command {
     /// - `((`: `words` = one word holding a [`WordPart::Arith`].
     Compound {
         keyword: String,
+        /// The loop variable of `for`/`select` (`None` for other keywords
+        /// and for `for ((…))`).
+        name: Option<String>,
         words: Vec<Word>,
         bodies: Vec<Script>,
         redirects: Vec<Redirect>,
@@ -568,6 +571,7 @@ fn render_command(c: &Command, out: &mut String) {
         }
         Command::Compound {
             keyword,
+            name,
             words,
             bodies,
             redirects,
@@ -604,7 +608,9 @@ fn render_command(c: &Command, out: &mut String) {
                 }
                 "for" | "select" => {
                     out.push_str(keyword);
-                    out.push_str(" _ in ");
+                    out.push(' ');
+                    out.push_str(name.as_deref().unwrap_or("_"));
+                    out.push_str(" in ");
                     render_words(words, out);
                     out.push_str("; do ");
                     for b in bodies {

@@ -551,6 +551,7 @@ impl<'t, 'm, 'e> Parser<'t, 'm, 'e> {
         let redirects = self.parse_trailing_redirects();
         Command::Compound {
             keyword: "((".to_string(),
+            name: None,
             words: vec![word],
             bodies: Vec::new(),
             redirects,
@@ -1051,6 +1052,7 @@ impl<'t, 'm, 'e> Parser<'t, 'm, 'e> {
     ) -> Command {
         Command::Compound {
             keyword: keyword.to_string(),
+            name: None,
             words,
             bodies,
             redirects,
@@ -1131,6 +1133,7 @@ impl<'t, 'm, 'e> Parser<'t, 'm, 'e> {
         self.pos += kw.len();
         self.skip_blanks();
         let mut words = Vec::new();
+        let mut loop_name = None;
         if self.peek() == Some(b'(') && self.peek_at(1) == Some(b'(') {
             let open = self.pos;
             match self.arith_end(open + 2) {
@@ -1152,6 +1155,7 @@ impl<'t, 'm, 'e> Parser<'t, 'm, 'e> {
             let name_start = self.pos;
             match self.parse_word(Mode::Normal) {
                 Some(w) => {
+                    loop_name = w.literal();
                     if !w.literal().is_some_and(|n| {
                         n.bytes().next().is_some_and(is_name_start) && n.bytes().all(is_name_byte)
                     }) {
@@ -1228,7 +1232,11 @@ impl<'t, 'm, 'e> Parser<'t, 'm, 'e> {
             }
         }
         let redirects = self.parse_trailing_redirects();
-        self.compound(kw, words, bodies, start, redirects)
+        let mut c = self.compound(kw, words, bodies, start, redirects);
+        if let Command::Compound { name, .. } = &mut c {
+            *name = loop_name;
+        }
+        c
     }
 
     fn parse_case(&mut self) -> Command {

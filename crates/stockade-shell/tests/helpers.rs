@@ -283,6 +283,6 @@ fn display_renders_one_line() {
     let script = ok("if a; then b | c; fi; for x in 1 2; do d \"$x\"; done; f() { g; }");
     assert_eq!(
         script.to_string(),
-        "if a; then b | c; fi; for _ in 1 2; do d $x; done; f() { g; }"
+        "if a; then b | c; fi; for x in 1 2; do d $x; done; f() { g; }"
     );
 }

@@ -501,6 +501,9 @@ fn loops() {
     assert_eq!(compound(&script, 1).0, "until");
     let (kw, words, _) = compound(&script, 2);
     assert_eq!(kw, "for");
+    assert!(
+        matches!(&script.items[2].first.commands[0], Command::Compound { name: Some(n), .. } if n == "i")
+    );
     let w: Vec<String> = words.iter().map(|w| w.lossy()).collect();
     assert_eq!(w, ["1", "$X", "a b"]);
     assert!(compound(&script, 3).1.is_empty());
