@@ -1,1 +1,13 @@
-fn main() {}
+//! `stockade`: audit Dockerfiles, Compose files, `docker run` lines, images
+//! and live Docker hosts against one container-security rule catalog.
+
+mod cli;
+mod config;
+mod discover;
+mod projects;
+mod rules_cmd;
+mod scan;
+
+fn main() {
+    std::process::exit(cli::main());
+}

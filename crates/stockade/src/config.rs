@@ -1,0 +1,220 @@
+//! `.stockade.toml`: found by walking up from each scanned path, or given
+//! with `--config`. Every key is optional.
+//!
+//! ```toml
+//! select = ["all"]                 # rule ids, peer aliases or categories
+//! ignore = ["SKD111", "hygiene"]
+//! fail-on = "medium"               # critical | high | medium | low | info
+//! exclude = ["vendor/**", "**/testdata/**"]
+//! trusted-registries = ["docker.io/library", "ghcr.io/acme"]
+//! max-image-age-days = 7
+//!
+//! [severity]                       # per rule id, alias or category
+//! SKD110 = "high"
+//! provenance = "low"
+//! ```
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use stockade_core::Severity;
+use stockade_rules::{Policy, Selector};
+
+pub const CONFIG_NAME: &str = ".stockade.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    pub fail_on: Option<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub trusted_registries: Vec<String>,
+    pub max_image_age_days: Option<u32>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+/// A loaded config with where it came from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    /// Directory the `exclude` globs are relative to.
+    pub base: PathBuf,
+    pub file: ConfigFile,
+    pub excludes: globset::GlobSet,
+}
+
+impl Config {
+    pub fn empty() -> Config {
+        Config {
+            path: None,
+            base: PathBuf::from("."),
+            file: ConfigFile::default(),
+            excludes: globset::GlobSet::empty(),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            let pos = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!(":{line}")
+                })
+                .unwrap_or_default();
+            format!("{}{pos}: {}", path.display(), e.message())
+        })?;
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &file.exclude {
+            let glob = globset::GlobBuilder::new(g)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("{}: exclude pattern `{g}`: {e}", path.display()))?;
+            b.add(glob);
+            // `dir/**` should also match `dir` itself; `name` anywhere.
+            if !g.contains('/') {
+                if let Ok(any) = globset::Glob::new(&format!("**/{g}")) {
+                    b.add(any);
+                }
+            }
+        }
+        let excludes = b.build().map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(f) = &file.fail_on {
+            f.parse::<Severity>().map_err(|e| format!("{}: fail-on: {e}", path.display()))?;
+        }
+        for (k, v) in &file.severity {
+            v.parse::<Severity>().map_err(|e| format!("{}: severity.{k}: {e}", path.display()))?;
+        }
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        Ok(Config { path: Some(path.to_path_buf()), base, file, excludes })
+    }
+
+    /// Whether `path` is excluded (matched relative to the config's directory).
+    pub fn excluded(&self, path: &Path) -> bool {
+        if self.excludes.is_empty() {
+            return false;
+        }
+        let rel = path.strip_prefix(&self.base).unwrap_or(path);
+        let rel = rel.strip_prefix(".").unwrap_or(rel);
+        self.excludes.is_match(rel)
+    }
+
+    /// Names used in the config that match no rule, alias or category.
+    pub fn unknown_selectors(&self) -> Vec<String> {
+        let metas: Vec<_> = stockade_rules::catalog().iter().map(|r| r.meta()).collect();
+        self.file
+            .select
+            .iter()
+            .chain(&self.file.ignore)
+            .chain(self.file.severity.keys())
+            .filter(|s| !Selector::parse(s).is_known(&metas))
+            .cloned()
+            .collect()
+    }
+
+    /// The policy from this file, then the command line on top.
+    pub fn policy(&self, cli: &CliPolicy) -> Policy {
+        let mut p = Policy::default();
+        p.select = self.file.select.iter().map(|s| Selector::parse(s)).collect();
+        p.ignore = self.file.ignore.iter().map(|s| Selector::parse(s)).collect();
+        for (k, v) in &self.file.severity {
+            if let Ok(sev) = v.parse() {
+                p.severity.push((Selector::parse(k), sev));
+            }
+        }
+        if let Some(f) = self.file.fail_on.as_deref().and_then(|f| f.parse().ok()) {
+            p.fail_on = f;
+        }
+        if !cli.select.is_empty() {
+            p.select = cli.select.iter().map(|s| Selector::parse(s)).collect();
+        }
+        p.ignore.extend(cli.ignore.iter().map(|s| Selector::parse(s)));
+        if let Some(f) = cli.fail_on {
+            p.fail_on = f;
+        }
+        p
+    }
+}
+
+/// Policy settings given on the command line (they win over the file).
+#[derive(Debug, Clone, Default)]
+pub struct CliPolicy {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<Severity>,
+}
+
+/// Finds the nearest `.stockade.toml` at or above `start`, with a cache per directory.
+#[derive(Default)]
+pub struct ConfigFinder {
+    cache: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl ConfigFinder {
+    pub fn nearest(&self, start: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let mut visited = Vec::new();
+        let mut found = None;
+        while let Some(d) = dir {
+            if let Some(hit) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(d) {
+                found = hit.clone();
+                break;
+            }
+            visited.push(d.to_path_buf());
+            let candidate = d.join(CONFIG_NAME);
+            if candidate.is_file() {
+                found = Some(candidate);
+                break;
+            }
+            dir = d.parent();
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for v in visited {
+            cache.insert(v, found.clone());
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_key() {
+        let c = Config::parse(
+            "select=['all']\nignore=['SKD111','hygiene']\nfail-on='medium'\nexclude=['vendor/**','testdata']\ntrusted-registries=['ghcr.io/acme']\nmax-image-age-days=3\n[severity]\nSKD110='high'\n",
+            Path::new("/repo/.stockade.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.file.max_image_age_days, Some(3));
+        assert!(c.excluded(Path::new("/repo/vendor/x/Dockerfile")));
+        assert!(c.excluded(Path::new("/repo/a/testdata")));
+        assert!(!c.excluded(Path::new("/repo/src/Dockerfile")));
+        let p = c.policy(&CliPolicy::default());
+        assert_eq!(p.fail_on, Severity::Medium);
+        assert_eq!(p.ignore.len(), 2);
+        let p = c.policy(&CliPolicy { fail_on: Some(Severity::High), ..Default::default() });
+        assert_eq!(p.fail_on, Severity::High);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = Config::parse("fail-on = 'x'\n", Path::new("c.toml")).unwrap_err();
+        assert!(e.contains("c.toml") && e.contains("fail-on"), "{e}");
+        let e = Config::parse("\nbogus = 1\n", Path::new("c.toml")).unwrap_err();
+        assert!(e.starts_with("c.toml:2"), "{e}");
+    }
+}

@@ -1,0 +1,275 @@
+//! `stockade scan`: discover, parse, judge, in parallel.
+
+use crate::config::{CliPolicy, Config, ConfigFinder};
+use crate::discover::{self, Candidate, Kind, MAX_FILE_BYTES};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use stockade_core::{Finding, InputError, Severity, SourceMap};
+use stockade_rules::{Ctx, Policy};
+
+/// Everything `scan` needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub paths: Vec<String>,
+    pub kind: Option<Kind>,
+    pub build_args: Vec<(String, String)>,
+    pub target: Option<String>,
+    pub config: Option<PathBuf>,
+    pub cli: CliPolicy,
+    /// `--compose` files forming one project (base first).
+    pub compose_files: Vec<PathBuf>,
+    pub env_files: Vec<PathBuf>,
+    pub use_env: bool,
+}
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub files: usize,
+    /// Whether any finding reached its file's `fail-on` threshold.
+    pub failed: bool,
+    /// The threshold of the run (command line, else the config of the first path).
+    pub fail_on: Severity,
+}
+
+/// The settings that apply to one file: from its nearest config.
+pub(crate) struct Settings {
+    pub policy: Policy,
+    pub ctx: Ctx,
+    pub config: Arc<Config>,
+}
+
+pub(crate) struct Env<'a> {
+    pub opts: &'a ScanOptions,
+    pub sources: &'a SourceMap,
+    finder: ConfigFinder,
+    configs: Mutex<HashMap<Option<PathBuf>, Result<Arc<Config>, String>>>,
+    forced: Option<Arc<Config>>,
+}
+
+impl Env<'_> {
+    pub(crate) fn settings_for(&self, path: Option<&Path>) -> Result<Settings, String> {
+        let config = match &self.forced {
+            Some(c) => c.clone(),
+            None => {
+                let start = path.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+                let found = self.finder.nearest(&start);
+                let mut cache = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+                cache
+                    .entry(found.clone())
+                    .or_insert_with(|| match &found {
+                        Some(p) => Config::load(p).map(Arc::new),
+                        None => Ok(Arc::new(Config::empty())),
+                    })
+                    .clone()?
+            }
+        };
+        let policy = config.policy(&self.opts.cli);
+        let mut ctx = Ctx::default();
+        ctx.trusted_registries = config.file.trusted_registries.clone();
+        if let Some(d) = config.file.max_image_age_days {
+            ctx.max_image_age_days = d;
+        }
+        Ok(Settings { policy, ctx, config })
+    }
+}
+
+/// Reads a file for scanning: size-capped; binary files are refused.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let mut buf = Vec::new();
+    f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map_err(|e| format!("cannot read: {e}"))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("file is larger than {} MiB; not scanned", MAX_FILE_BYTES / 1024 / 1024));
+    }
+    bytes_to_text(buf)
+}
+
+fn bytes_to_text(buf: Vec<u8>) -> Result<String, String> {
+    if buf.contains(&0) {
+        return Err("binary file (contains NUL bytes)".into());
+    }
+    Ok(match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Cheap content check for Compose files (confirmed by parsing).
+pub fn compose_sniff(text: &str) -> bool {
+    stockade_compose::looks_like_compose(text)
+}
+
+struct Unit {
+    display: String,
+    disk: Option<PathBuf>,
+    kind: Option<Kind>,
+    explicit: bool,
+    stdin: Option<String>,
+}
+
+/// Runs a whole scan.
+pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
+    let mut result = ScanResult { fail_on: Severity::Low, ..Default::default() };
+    let forced = match &opts.config {
+        Some(p) => match Config::load(p) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                result.errors.push(InputError::new(p.display().to_string(), None, e));
+                return result;
+            }
+        },
+        None => None,
+    };
+    let env = Env { opts, sources, finder: ConfigFinder::default(), configs: Mutex::new(HashMap::new()), forced };
+
+    let paths: Vec<String> = if opts.paths.is_empty() && opts.compose_files.is_empty() {
+        vec![".".into()]
+    } else {
+        opts.paths.clone()
+    };
+    if let Ok(s) = env.settings_for(paths.first().map(Path::new)) {
+        result.fail_on = s.policy.fail_on;
+    }
+
+    // Discovery.
+    let mut units = Vec::new();
+    for p in &paths {
+        if p == "-" {
+            let mut buf = Vec::new();
+            match std::io::stdin().take(MAX_FILE_BYTES + 1).read_to_end(&mut buf) {
+                Ok(_) => match bytes_to_text(buf) {
+                    Ok(t) => units.push(Unit { display: "-".into(), disk: None, kind: opts.kind, explicit: true, stdin: Some(t) }),
+                    Err(e) => result.errors.push(InputError::new("-", None, e)),
+                },
+                Err(e) => result.errors.push(InputError::new("-", None, format!("cannot read stdin: {e}"))),
+            }
+            continue;
+        }
+        let path = Path::new(p);
+        match std::fs::metadata(path) {
+            Err(e) => result.errors.push(InputError::new(p.clone(), None, format!("cannot read: {e}"))),
+            Ok(m) if m.is_dir() => {
+                let (found, errs) = discover::walk(path, opts.kind);
+                for (ep, e) in errs {
+                    result.errors.push(InputError::new(ep.display().to_string(), None, e));
+                }
+                for Candidate { path: cp, kind, explicit } in found {
+                    units.push(Unit { display: display_path(&cp), disk: Some(cp), kind, explicit, stdin: None });
+                }
+            }
+            Ok(_) => units.push(Unit {
+                display: p.clone(),
+                disk: Some(path.to_path_buf()),
+                kind: opts.kind.or_else(|| discover::kind_by_name(path)),
+                explicit: true,
+                stdin: None,
+            }),
+        }
+    }
+
+    // Compose override files are merged into their base file's project, not scanned alone.
+    let present: std::collections::HashSet<PathBuf> = units.iter().filter_map(|u| u.disk.clone()).collect();
+    units.retain(|u| match (&u.disk, u.explicit) {
+        (Some(d), false) => !crate::projects::is_override_of_present(d, &present),
+        _ => true,
+    });
+
+    let per_unit: Vec<(usize, Vec<Finding>, Vec<InputError>, bool)> =
+        units.par_iter().map(|u| scan_unit(&env, u)).collect();
+    let mut findings = Vec::new();
+    for (files, f, e, failed) in per_unit {
+        result.files += files;
+        findings.extend(f);
+        result.errors.extend(e);
+        result.failed |= failed;
+    }
+    if !opts.compose_files.is_empty() {
+        let (files, f, e, failed) = crate::projects::scan_compose_project(&env, &opts.compose_files);
+        result.files += files;
+        findings.extend(f);
+        result.errors.extend(e);
+        result.failed |= failed;
+    }
+    // Stable order: by path, then position, then rule.
+    let path_of = |f: &Finding| f.span.and_then(|s| sources.get(s.file)).map(|sf| sf.path.clone()).unwrap_or_default();
+    let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (path_of(&f), f)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.sort_key().cmp(&b.1.sort_key())));
+    keyed.dedup_by(|a, b| a.1 == b.1);
+    result.findings = keyed.into_iter().map(|(_, f)| f).collect();
+    result.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.span.cmp(&b.span)));
+    result
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool) {
+    let mut errors = Vec::new();
+    let settings = match env.settings_for(u.disk.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return (0, Vec::new(), vec![InputError::new(u.display.clone(), None, e)], false),
+    };
+    if let Some(d) = &u.disk {
+        if !u.explicit && settings.config.excluded(d) {
+            return (0, Vec::new(), Vec::new(), false);
+        }
+    }
+    let text = match &u.stdin {
+        Some(t) => t.clone(),
+        None => match read_text(u.disk.as_deref().unwrap_or(Path::new(&u.display))) {
+            Ok(t) => t,
+            Err(e) => {
+                // Sniffed candidates that turn out binary are not ours to judge.
+                if u.explicit || u.kind.is_some() {
+                    errors.push(InputError::new(u.display.clone(), None, e));
+                }
+                return (0, Vec::new(), errors, false);
+            }
+        },
+    };
+    let kind = match u.kind.or_else(|| discover::kind_by_content(u.disk.as_deref(), &text)) {
+        Some(k) => k,
+        None => {
+            if u.explicit {
+                errors.push(InputError::new(
+                    u.display.clone(),
+                    None,
+                    "cannot tell what kind of file this is; use --kind dockerfile|compose|script|makefile",
+                ));
+            }
+            return (0, Vec::new(), errors, false);
+        }
+    };
+    let (findings, mut errs) = match kind {
+        Kind::Dockerfile => scan_dockerfile(env, u, text, &settings),
+        Kind::Compose => {
+            return crate::projects::scan_compose_file(env, &u.display, u.disk.as_deref(), text);
+        }
+        Kind::Script | Kind::Makefile => crate::projects::scan_script(env, u.display.clone(), u.disk.clone(), text, kind, &settings),
+    };
+    errors.append(&mut errs);
+    let failed = findings.iter().any(|f| settings.policy.fails(f));
+    (1, findings, errors, failed)
+}
+
+fn scan_dockerfile(env: &Env, u: &Unit, text: String, s: &Settings) -> (Vec<Finding>, Vec<InputError>) {
+    let file = env.sources.add(u.display.clone(), u.disk.clone(), text);
+    let eval = stockade_dockerfile::EvalOptions {
+        build_args: env.opts.build_args.clone(),
+        target: env.opts.target.clone(),
+        context_dir: u.disk.as_deref().and_then(Path::parent).map(|p| {
+            if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() }
+        }),
+    };
+    let (spec, errors) = stockade_dockerfile::evaluate(&file, &eval);
+    let findings = stockade_rules::check_build(&spec, &s.ctx, &s.policy);
+    (findings, errors)
+}
