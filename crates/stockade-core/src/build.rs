@@ -54,6 +54,34 @@ impl BuildSpec {
         out
     }
 
+    /// What a `COPY`/`ADD` copies from: the build context, an earlier stage
+    /// (by name or index), or an image.
+    pub fn copy_source(&self, copy: &CopyInstr) -> CopySource {
+        let Some(from) = &copy.from else {
+            return CopySource::Context;
+        };
+        let Some(v) = from.value.known() else {
+            return CopySource::Unknown;
+        };
+        if let Some(i) = self.stages.iter().position(|s| {
+            s.name
+                .as_ref()
+                .is_some_and(|n| n.value.eq_ignore_ascii_case(v))
+        }) {
+            return CopySource::Stage(i);
+        }
+        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            return match v.parse::<usize>() {
+                Ok(i) if i < self.stages.len() => CopySource::Stage(i),
+                _ => CopySource::Invalid(format!("stage index {v} does not exist")),
+            };
+        }
+        match ImageRef::parse(v) {
+            Ok(r) => CopySource::Image(r),
+            Err(e) => CopySource::Invalid(e.0),
+        }
+    }
+
     pub fn stage_by_name(&self, name: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| {
             s.name
@@ -61,6 +89,19 @@ impl BuildSpec {
                 .is_some_and(|n| n.value.eq_ignore_ascii_case(name))
         })
     }
+}
+
+/// Where a `COPY`/`ADD` takes its files from (see [`BuildSpec::copy_source`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopySource {
+    /// No `--from`: the build context (or URLs / heredocs for `ADD`).
+    Context,
+    Stage(usize),
+    Image(ImageRef),
+    /// `--from` could not be resolved (an unknown variable).
+    Unknown,
+    /// Resolved, but neither a stage nor a valid image reference.
+    Invalid(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +197,9 @@ pub struct Instruction {
     /// is the most useful thing to point at for findings about the whole instruction.
     pub line_span: Span,
     pub kind: InstrKind,
+    /// The arguments start with `[` but are not a valid JSON array, so the
+    /// builder runs them in shell form (`CMD ["a",]`, `CMD ['a']`).
+    pub json_fallback: bool,
 }
 
 impl Instruction {
@@ -175,6 +219,7 @@ pub struct Flag {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum InstrKind {
     Run(RunInstr),
     /// `COPY` and `ADD`.

@@ -10,6 +10,8 @@ pub enum PragmaKind {
     Stockade,
     Hadolint,
     Trivy,
+    /// `# checkov:skip=CKV_DOCKER_3:reason`.
+    Checkov,
 }
 
 /// One suppression comment.

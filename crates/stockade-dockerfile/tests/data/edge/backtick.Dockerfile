@@ -1,0 +1,5 @@
+# escape=`
+FROM mcr.microsoft.com/windows
+RUN dir c:\ `
+  && echo done
+SHELL ["powershell", "-command"]

@@ -1,0 +1,7 @@
+# Syntax = x
+# CHECK=skip=all
+# foo=bar
+# escape=`
+FROM a
+RUN x \
+ y
