@@ -1,3 +1,10 @@
-//! Facts shared by several rules.
+//! Facts shared by several rules. Everything here is source-agnostic: the
+//! container, image and host rules reuse it.
 
+pub mod commands;
 pub mod date;
+pub mod dockerignore;
+pub mod eol;
+pub mod secrets;
+pub mod stages;
+pub mod text;
