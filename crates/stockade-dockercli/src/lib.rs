@@ -23,7 +23,7 @@ pub use discover::specs_in_script;
 
 use stockade_core::shell::Word;
 use stockade_core::span::{OffsetMap, SourceFile, Span};
-use stockade_core::{ContainerSpec, Expanded, InputError, PragmaKind, Suppression, Suppressions};
+use stockade_core::{ContainerSpec, InputError, PragmaKind, Suppression, Suppressions};
 
 /// What kind of file a script is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,9 +258,4 @@ fn suppressions(file: &SourceFile) -> Suppressions {
         });
     }
     out
-}
-
-/// Convenience for callers building specs by hand.
-pub fn unknown_value(raw: &str) -> Expanded {
-    Expanded::unknown(raw, Vec::new())
 }
