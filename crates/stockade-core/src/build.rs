@@ -63,7 +63,8 @@ impl BuildSpec {
         let Some(v) = from.value.known() else {
             return CopySource::Unknown;
         };
-        if let Some(i) = self.stages.iter().position(|s| {
+        // A repeated stage name refers to the last stage that uses it.
+        if let Some(i) = self.stages.iter().rposition(|s| {
             s.name
                 .as_ref()
                 .is_some_and(|n| n.value.eq_ignore_ascii_case(v))
@@ -82,8 +83,9 @@ impl BuildSpec {
         }
     }
 
+    /// The stage called `name` (case-insensitive; the last one when repeated).
     pub fn stage_by_name(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| {
+        self.stages.iter().rev().find(|s| {
             s.name
                 .as_ref()
                 .is_some_and(|n| n.value.eq_ignore_ascii_case(name))

@@ -13,8 +13,9 @@ use stockade_core::shell::Script;
 use stockade_core::span::{OffsetMap, SourceFile, Span, Spanned};
 use stockade_core::value::Expanded;
 
-/// Arguments the builder defines in the global scope by itself.
-const PLATFORM_ARGS: [&str; 8] = [
+/// Arguments the builder defines by itself (platform and proxy settings):
+/// in the global scope they are unknown unless passed with `--build-arg`.
+const PLATFORM_ARGS: [&str; 18] = [
     "TARGETPLATFORM",
     "TARGETOS",
     "TARGETARCH",
@@ -23,6 +24,16 @@ const PLATFORM_ARGS: [&str; 8] = [
     "BUILDOS",
     "BUILDARCH",
     "BUILDVARIANT",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
 ];
 
 /// Shells whose scripts `stockade_shell` can read.
@@ -220,7 +231,7 @@ pub(crate) fn evaluate_doc(
 
     match &opts.target {
         Some(t) => {
-            spec.final_stage = spec.stages.iter().position(|s| {
+            spec.final_stage = spec.stages.iter().rposition(|s| {
                 s.name
                     .as_ref()
                     .is_some_and(|n| n.value.eq_ignore_ascii_case(t))
@@ -342,18 +353,8 @@ impl Ev<'_> {
             },
         };
         if let Some(n) = &name {
-            let key = n.value.to_ascii_lowercase();
-            if let Some(&prev) = self.stage_names.get(&key) {
-                self.error(
-                    n.span,
-                    format!(
-                        "duplicate stage name `{}`: stage {prev} already uses it",
-                        n.value
-                    ),
-                );
-            } else {
-                self.stage_names.insert(key, index);
-            }
+            // BuildKit accepts a repeated name; references go to the latest stage.
+            self.stage_names.insert(n.value.to_ascii_lowercase(), index);
         }
         Stage {
             index,

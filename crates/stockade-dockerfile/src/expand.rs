@@ -30,6 +30,9 @@ const MAX_DEPTH: usize = 32;
 /// rather than risk quadratic matching on hostile input.
 const MAX_PATTERN_VALUE: usize = 1024;
 const MAX_PATTERN: usize = 256;
+/// Longest value an expansion may produce (`ENV A=$A$A` repeated would
+/// otherwise double without bound).
+pub(crate) const MAX_VALUE: usize = 64 * 1024;
 
 /// Expands `word` like BuildKit's `ProcessWord` with `esc` as the escape
 /// character. Quotes are removed; nothing is expanded inside single quotes.
@@ -119,6 +122,9 @@ impl Ex<'_> {
         }
         let mut out = Val::default();
         while let Some(c) = self.peek() {
+            if out.text.len() > MAX_VALUE {
+                return Err(too_long());
+            }
             if Some(c) == stop {
                 self.next();
                 self.depth -= 1;
@@ -198,6 +204,9 @@ impl Ex<'_> {
             return Err(format!(
                 "unexpected end of statement while looking for matching {s}"
             ));
+        }
+        if out.text.len() > MAX_VALUE {
+            return Err(too_long());
         }
         self.depth -= 1;
         Ok(out)
@@ -348,7 +357,8 @@ impl Ex<'_> {
                         } else if v.len() > MAX_PATTERN_VALUE || pat.text.len() > MAX_PATTERN {
                             unknown(&mut out);
                         } else {
-                            out.text = replace_pattern(&v, &pat.text, &repl.text, all);
+                            out.text = replace_pattern(&v, &pat.text, &repl.text, all)
+                                .ok_or_else(too_long)?;
                         }
                     }
                     Lookup::Unset => {}
@@ -359,6 +369,10 @@ impl Ex<'_> {
         }
         Ok(out)
     }
+}
+
+fn too_long() -> String {
+    format!("expanded value longer than {MAX_VALUE} bytes")
 }
 
 fn missing_brace(e: String) -> String {
@@ -422,11 +436,11 @@ fn trim_pattern(v: &str, pat: &str, prefix: bool, longest: bool) -> String {
 
 /// `${v/p/r}` (first match) and `${v//p/r}` (every match); matches are
 /// leftmost and longest.
-fn replace_pattern(v: &str, pat: &str, repl: &str, all: bool) -> String {
+fn replace_pattern(v: &str, pat: &str, repl: &str, all: bool) -> Option<String> {
     let chars: Vec<char> = v.chars().collect();
     let pat: Vec<char> = pat.chars().collect();
     if pat.is_empty() {
-        return v.to_string();
+        return Some(v.to_string());
     }
     let mut out = String::new();
     let mut i = 0;
@@ -438,6 +452,9 @@ fn replace_pattern(v: &str, pat: &str, repl: &str, all: bool) -> String {
                 .find(|&e| e > i && glob(&pat, &chars[i..e]));
             if let Some(e) = m {
                 out.push_str(repl);
+                if out.len() > MAX_VALUE {
+                    return None;
+                }
                 i = e;
                 replaced = true;
                 continue;
@@ -446,7 +463,7 @@ fn replace_pattern(v: &str, pat: &str, repl: &str, all: bool) -> String {
         out.push(chars[i]);
         i += 1;
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -569,6 +586,30 @@ mod tests {
         }
         let deep = "${A:-".repeat(100) + &"}".repeat(100);
         assert!(expand_word(&deep, '\\', &env()).is_err());
+    }
+
+    #[test]
+    fn values_cannot_grow_without_bound() {
+        struct Big;
+        impl Vars for Big {
+            fn lookup(&self, _: &str) -> Lookup {
+                Lookup::Set("x".repeat(40_000))
+            }
+        }
+        assert!(expand_word("$A", '\\', &Big).is_ok());
+        assert!(
+            expand_word("$A$A", '\\', &Big)
+                .unwrap_err()
+                .contains("longer than")
+        );
+        let e = env();
+        let w = format!("${{A//a/{}}}", "y".repeat(40_000));
+        let r = expand_word(&w, '\\', &e);
+        assert!(
+            matches!(&r, Err(m) if m.contains("longer than")),
+            "{:?}",
+            r.map(|x| x.value.map(|v| v.len()))
+        );
     }
 
     #[test]
