@@ -8,9 +8,16 @@ pub mod add_url;
 pub mod curl_pipe_shell;
 pub mod from_latest;
 pub mod from_no_digest;
+pub mod secret_arg;
+pub mod secret_env_arg;
+pub mod secret_env_from_arg;
+pub mod secret_files_copied;
+pub mod set_password;
+pub mod signature_disabled;
 pub mod sudo_used;
 pub mod sudoers_nopasswd;
 pub mod tls_disabled;
+pub mod token_literal;
 pub mod untrusted_registry;
 pub mod user_missing;
 pub mod user_root;
@@ -25,5 +32,12 @@ pub static RULES: &[&'static dyn Rule] = &[
     &add_url::AddUrl,
     &curl_pipe_shell::CurlPipeShell,
     &tls_disabled::TlsDisabled,
+    &signature_disabled::SignatureDisabled,
     &untrusted_registry::UntrustedRegistry,
+    &secret_env_arg::SecretEnvArg,
+    &secret_arg::SecretArg,
+    &secret_env_from_arg::SecretEnvFromArg,
+    &token_literal::TokenLiteral,
+    &secret_files_copied::SecretFilesCopied,
+    &set_password::SetPassword,
 ];

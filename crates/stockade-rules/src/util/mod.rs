@@ -2,6 +2,7 @@
 //! container, image and host rules reuse it.
 
 pub mod commands;
+pub mod context;
 pub mod date;
 pub mod dockerignore;
 pub mod eol;

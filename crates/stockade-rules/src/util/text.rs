@@ -95,7 +95,11 @@ pub fn find_setting(
         while let Some(pos) = lower[from..].find(key) {
             let at = from + pos;
             from = at + key.len();
-            if (at > 0 && b[at - 1].is_ascii_alphanumeric()) || lower[..at].ends_with("skip-") {
+            // `\ngpgcheck=0` in a printf string: an escape is a boundary.
+            let escaped = at >= 2 && b[at - 2] == b'\\';
+            if (at > 0 && b[at - 1].is_ascii_alphanumeric() && !escaped)
+                || lower[..at].ends_with("skip-")
+            {
                 continue;
             }
             let mut j = at + key.len();
@@ -108,8 +112,7 @@ pub fn find_setting(
             }
             let vstart = j;
             while j < b.len()
-                && (b[j].is_ascii_alphanumeric()
-                    || matches!(b[j], b'.' | b'-' | b'_' | b'*' | b'/'))
+                && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'.' | b'-' | b'_'))
             {
                 j += 1;
             }
