@@ -5,6 +5,40 @@
 
 use serde_json::json;
 use stockade_core::span::SourceMap;
+use stockade_dockerfile::{Args, InstructionNode, Keyword};
+
+/// The arguments the way BuildKit's parser lists them (`Node.Next` values).
+fn values(i: &InstructionNode) -> Vec<String> {
+    if i.keyword == Keyword::Unknown {
+        return vec![String::new()];
+    }
+    fn of(a: &Args) -> Vec<String> {
+        match a {
+            Args::None => Vec::new(),
+            Args::Exec(v) | Args::Words(v) => v.iter().map(|s| s.value.clone()).collect(),
+            Args::Shell(s) | Args::Text(s) => vec![s.value.clone()],
+            Args::KeyValues { pairs, .. } => pairs
+                .iter()
+                .flat_map(|p| [p.key.value.clone(), p.value.value.clone()])
+                .collect(),
+            Args::Healthcheck { kind, cmd } => {
+                let mut v = vec![kind.value.clone()];
+                v.extend(of(cmd));
+                v
+            }
+            Args::Onbuild(inner) => values(inner),
+        }
+    }
+    of(&i.args)
+}
+
+fn is_json(a: &Args) -> bool {
+    match a {
+        Args::Exec(_) => true,
+        Args::Healthcheck { cmd, .. } => is_json(cmd),
+        _ => false,
+    }
+}
 
 fn main() {
     let map = SourceMap::new();
@@ -34,11 +68,23 @@ fn main() {
                     .iter()
                     .map(|h| json!({"name": h.name, "content": h.content}))
                     .collect();
+                let flags: Vec<String> = i
+                    .flags
+                    .iter()
+                    .map(|f| match &f.value {
+                        Some(v) => format!("--{}={v}", f.name),
+                        None => format!("--{}", f.name),
+                    })
+                    .collect();
                 json!({
                     "cmd": i.name.value.to_lowercase(),
                     "start": start,
                     "end": end,
                     "heredocs": heredocs,
+                    "flags": flags,
+                    "value": values(i),
+                    "json": is_json(&i.args),
+                    "sub_cmd": i.onbuild_inner().map(|x| x.name.value.to_lowercase()),
                 })
             })
             .collect();

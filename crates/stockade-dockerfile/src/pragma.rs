@@ -81,10 +81,13 @@ pub(crate) fn collect(doc: &Document, file: &SourceFile, spec: &BuildSpec) -> Su
 }
 
 fn stage_span(spec: &BuildSpec, i: &InstructionNode) -> Span {
-    spec.stages
-        .iter()
-        .find(|s| s.span.contains(i.span))
-        .map(|s| s.span)
+    // Stages are in file order: the candidate is the last one starting at or before `i`.
+    let n = spec
+        .stages
+        .partition_point(|s| s.span.start <= i.span.start);
+    n.checked_sub(1)
+        .map(|k| spec.stages[k].span)
+        .filter(|s| s.contains(i.span))
         .unwrap_or(i.span)
 }
 

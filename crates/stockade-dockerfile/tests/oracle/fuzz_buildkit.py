@@ -35,6 +35,13 @@ FRAGMENTS = [
     "RUN echo $(cat <<EOF)", "HEALTHCHECK CMD <<EOF", "RUN --mount=x <<EOF", "run <<eof", "eof",
     "RUN <<EOF\\", "RUN <<-'EOF'", "\t\tEOF", "RUN 'unclosed <<EOF", 'RUN "a\\"b" <<EOF',
     "RUN <<", "RUN <<-", "RUN <<<EOF", "ADD <<EOF", "COPY --chown=a <<EOF /x",
+    'ENV A="x y" B=\'q r\' C=a\\ b', "ENV A=\"unterminated", "ENV A 'legacy value'",
+    'LABEL "k 1"="v 1"\tk2=v2', "ARG A=\"x y\" B='c' C", "FROM\ta\tAS\tb", "FROM  a   as  b",
+    'COPY --chown="a b" x y', 'RUN --mount=type=bind,source="x y",target=/z echo', '--x="a"',
+    'CMD ["a\\"b", "\\u00e9"]', 'CMD [ "a" , "b" ]', "CMD [\"a\"", "EXPOSE 80\t443  8080/udp",
+    "VOLUME [\"/a\"] extra", "USER  a:b  ", "HEALTHCHECK\tCMD\t[\"x\"]", "WORKDIR \"/a b\"",
+    "STOPSIGNAL 9", "ENV é=ü", "COPY a\\ b c", "ADD --link=false a b", "ONBUILD RUN a \\",
+    "RUN --mount=type=cache,target=/x \\", "  --network=none make",
 ]
 
 
