@@ -156,7 +156,14 @@ pub(crate) fn parse(text: &str, outer: &dyn Vars) -> (Vec<DotEnvVar>, Vec<DotEnv
                             b'"' => out.push('"'),
                             b'\\' => out.push('\\'),
                             b'$' => out.push_str("$$"),
-                            _ => out.push_str(&text[j..j + 2]),
+                            _ => {
+                                // Unknown escape: keep the backslash; the next
+                                // character is read normally.
+                                out.push('\\');
+                                j += 1;
+                                seg = j;
+                                continue;
+                            }
                         }
                         j += 2;
                         seg = j;
@@ -296,6 +303,14 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!(val(&vars, "A").as_deref(), Some("1"));
         assert!(vars.iter().all(|v| v.key != "B"));
+    }
+
+    #[test]
+    fn unknown_escapes_and_multibyte_text() {
+        let (vars, errs) = parse("A=\"x\\é\\q\"\nB=\"日本\"\n", &EnvMap::new());
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(val(&vars, "A").as_deref(), Some("x\\é\\q"));
+        assert_eq!(val(&vars, "B").as_deref(), Some("日本"));
     }
 
     #[test]

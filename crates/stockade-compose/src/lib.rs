@@ -183,7 +183,7 @@ pub fn is_compose_name(file_name: &str) -> bool {
 /// whose entries carry `image` or `build`. A cheap text check first, then
 /// confirmed by parsing.
 pub fn looks_like_compose(text: &str) -> bool {
-    let has_services = text.lines().any(|l| {
+    let has_services = text.trim_start_matches('\u{feff}').lines().any(|l| {
         l.starts_with("services:") || l.starts_with("\"services\":") || l.starts_with("'services':")
     });
     if !has_services || !(text.contains("image") || text.contains("build")) {
@@ -227,14 +227,16 @@ pub fn default_override(first: &Path) -> Option<PathBuf> {
 }
 
 fn read_compose_file(p: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(p).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > MAX_COMPOSE_FILE {
-        return Err(format!(
-            "file too large ({} bytes, limit {MAX_COMPOSE_FILE})",
-            meta.len()
-        ));
+    use std::io::Read;
+    let file = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    // Read at most one byte past the limit to detect oversized files.
+    file.take(MAX_COMPOSE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_COMPOSE_FILE {
+        return Err(format!("file too large (limit {MAX_COMPOSE_FILE} bytes)"));
     }
-    let bytes = std::fs::read(p).map_err(|e| format!("cannot read: {e}"))?;
     String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
 }
 
@@ -408,10 +410,16 @@ impl Loader<'_> {
             });
         }
         let mut root = root.unwrap_or_else(|| Node::map(yaml::file_start(file.id), Vec::new()));
-        let canonical = file
-            .disk_path
-            .as_deref()
-            .and_then(|p| p.canonicalize().ok());
+        // The file's canonical path is only needed to detect include/extends
+        // cycles; skip the syscalls when the file references no other file.
+        let references = root.entry("include").is_some() || file.text.contains("extends");
+        let canonical = if references {
+            file.disk_path
+                .as_deref()
+                .and_then(|p| p.canonicalize().ok())
+        } else {
+            None
+        };
         if let Some(c) = &canonical {
             self.stack.push(c.clone());
         }

@@ -529,29 +529,26 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// `env_file` entries: each path is recorded; files that exist are read
+    /// into `env`. A missing file is not an error here even when `required`
+    /// (env files are often kept out of repositories).
     fn env_files(&mut self, n: &Node, paths: &mut Vec<Spanned<Expanded>>, env: &mut Vec<EnvVar>) {
         for item in self.items(n, "env_file") {
-            let (path_node, required) = match &item.kind {
-                Kind::Scalar(_) => (item, true),
-                Kind::Map(_) => {
-                    let Some(p) = item.get("path") else {
+            let path_node = match &item.kind {
+                Kind::Scalar(_) => item,
+                Kind::Map(_) => match item.get("path") {
+                    Some(p) => p,
+                    None => {
                         self.error(item.span, "`env_file` entry without `path`");
                         continue;
-                    };
-                    let req = item
-                        .get("required")
-                        .and_then(|r| r.as_scalar())
-                        .and_then(|s| syntax::parse_bool(&s.text))
-                        .unwrap_or(true);
-                    (p, req)
-                }
+                    }
+                },
                 _ => continue,
             };
-            let _ = required;
             let Some(path) = self.expand(path_node, "env_file") else {
                 continue;
             };
-            let ctx = path_node.as_scalar().map(|s| s.ctx).unwrap_or(0);
+            let ctx = path_node.as_scalar().map_or(0, |s| s.ctx);
             if let Some(p) = path.value.known() {
                 self.read_env_file(p, ctx, env);
             }

@@ -263,6 +263,8 @@ pub(crate) fn parse(
         file,
         offsets: &offsets,
         ctx,
+        // Scopes are only needed for suppression comments.
+        want_scopes: file.text.contains("stockade:"),
         scopes: HashMap::new(),
         error: None,
     };
@@ -282,6 +284,7 @@ struct Conv<'a> {
     file: &'a SourceFile,
     offsets: &'a Offsets,
     ctx: u32,
+    want_scopes: bool,
     /// Line index -> span of the outermost entry or item starting on that line.
     scopes: HashMap<u32, Span>,
     error: Option<YamlError>,
@@ -318,7 +321,7 @@ impl Conv<'_> {
     }
 
     fn record_scope(&mut self, span: Span) {
-        if span.file != self.file.id {
+        if !self.want_scopes || span.file != self.file.id {
             return;
         }
         let line = self.file.line_index(span.start as usize) as u32;

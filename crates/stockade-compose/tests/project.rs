@@ -572,3 +572,77 @@ fn unreadable_files_are_input_errors() {
     assert!(l.project.is_none());
     assert_eq!(l.errors.len(), 1);
 }
+
+/// The same file run through `docker-compose config` (1.29.2) gave:
+/// web: image `x:def--$${LIT}` (i.e. `x:def--${LIT}`), privileged true,
+/// restart always, mem_limit 1g, environment A=1 and B=2, volumes
+/// `/data:/data` and `/etc:/host-etc:ro`.
+#[test]
+fn agrees_with_docker_compose_config_on_merge_keys_extends_and_defaults() {
+    let dir = TempDir::new();
+    dir.write(".env", "TAG=1.2\nEMPTY=\n");
+    let f = dir.write(
+        "c.yml",
+        "version: \"3.8\"
+x-common: &common
+  restart: always
+  privileged: true
+x-limits: &limits
+  privileged: false
+  mem_limit: 1g
+services:
+  base:
+    image: base:${TAG}
+    environment: {A: \"1\"}
+    volumes: ['/etc:/host-etc:ro']
+  web:
+    <<: [*common, *limits]
+    extends: base
+    image: \"x:${EMPTY:-def}-${EMPTY-def}-$${LIT}\"
+    environment: {B: \"2\"}
+    volumes: ['/data:/data']
+",
+    );
+    let l = disk(&[f], &LoadOptions::default());
+    l.assert_no_errors();
+    assert_eq!(
+        l.svc("base").image.as_ref().unwrap().value.known(),
+        Some("base:1.2")
+    );
+    let web = l.svc("web");
+    assert_eq!(
+        web.image.as_ref().unwrap().value.known(),
+        Some("x:def--${LIT}")
+    );
+    assert!(web.privileged.as_ref().unwrap().value);
+    assert_eq!(web.restart.as_ref().unwrap().value.known(), Some("always"));
+    assert_eq!(web.resources.memory.as_ref().unwrap().value, 1 << 30);
+    let env: Vec<(&str, &str)> = web
+        .env
+        .iter()
+        .map(|e| {
+            (
+                e.name.value.as_str(),
+                e.value.as_ref().unwrap().value.display(),
+            )
+        })
+        .collect();
+    assert_eq!(env, [("A", "1"), ("B", "2")]);
+    let mut targets: Vec<&str> = web.mounts.iter().map(|m| m.target.display()).collect();
+    targets.sort();
+    assert_eq!(targets, ["/data", "/host-etc"]);
+}
+
+#[test]
+fn crlf_and_non_ascii_files_keep_byte_spans() {
+    let text = "# café ☕\r\nservices:\r\n  wéb:\r\n    image: \"ñginx:1\"  # ünïcode\r\n    privileged: true\r\n";
+    let l = mem(&[text]);
+    l.assert_no_errors();
+    let s = l.svc("wéb");
+    assert_eq!(l.text(s.anchor), "wéb");
+    assert_eq!(l.text(s.image.as_ref().unwrap().span), "\"ñginx:1\"");
+    let p = s.privileged.as_ref().unwrap();
+    assert_eq!(l.text(p.span), "true");
+    let at = l.sources.resolve(p.span).unwrap();
+    assert_eq!((at.start.line, at.start.column), (5, 17));
+}
