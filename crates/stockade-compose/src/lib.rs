@@ -14,6 +14,19 @@
 //! are listed in [`ContainerSpec::unresolved`] (limits in
 //! `resources.unresolved`, ports in [`stockade_core::PortBinding::unresolved`]).
 //!
+//! Choices where Compose leaves room or would refuse to run:
+//! - `--env-file` files replace the default `.env` (as in Compose); the
+//!   process environment is only read with [`LoadOptions::use_process_env`].
+//! - A missing `env_file` is skipped silently (even `required: true`): such
+//!   files are usually kept out of repositories. Its path is still recorded
+//!   in [`ContainerSpec::env_files`].
+//! - A volume whose source cannot be resolved (`${DATA}:/data`) is a bind
+//!   mount with an unknown host path, unless the raw text is clearly a
+//!   volume name (`name${SUFFIX}`).
+//! - Values Compose would reject (an invalid port, size or boolean, a bad
+//!   `${…}`) are [`InputError`]s with the value's span; the rest of the
+//!   service is still read.
+//!
 //! Suppressions: a comment line `# stockade: ignore=ID[,ID] -- reason`
 //! covers the entry or list item on the next non-comment line (a service
 //! key covers the whole service); `# stockade: ignore-file=ID` covers the
