@@ -5,14 +5,25 @@
 use crate::meta::Rule;
 
 pub mod add_url;
+pub mod apt_recommends;
+pub mod chmod_world_writable;
+pub mod chown_after_copy;
 pub mod curl_pipe_shell;
+pub mod eol_base;
+pub mod expose_admin_port;
+pub mod expose_invalid_port;
 pub mod from_latest;
 pub mod from_no_digest;
+pub mod package_cache;
+pub mod remote_access_tools;
+pub mod run_insecure;
+pub mod run_network_host;
 pub mod secret_arg;
 pub mod secret_env_arg;
 pub mod secret_env_from_arg;
 pub mod secret_files_copied;
 pub mod set_password;
+pub mod setuid_bits;
 pub mod signature_disabled;
 pub mod sudo_used;
 pub mod sudoers_nopasswd;
@@ -40,4 +51,15 @@ pub static RULES: &[&'static dyn Rule] = &[
     &token_literal::TokenLiteral,
     &secret_files_copied::SecretFilesCopied,
     &set_password::SetPassword,
+    &remote_access_tools::RemoteAccessTools,
+    &apt_recommends::AptRecommends,
+    &package_cache::PackageCache,
+    &expose_admin_port::ExposeAdminPort,
+    &expose_invalid_port::ExposeInvalidPort,
+    &eol_base::EolBase,
+    &chmod_world_writable::ChmodWorldWritable,
+    &setuid_bits::SetuidBits,
+    &chown_after_copy::ChownAfterCopy,
+    &run_insecure::RunInsecure,
+    &run_network_host::RunNetworkHost,
 ];
