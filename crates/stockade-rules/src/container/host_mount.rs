@@ -13,14 +13,17 @@
 //! |---|---|---|
 //! | `/` | critical | high |
 //! | `/etc`, `/root`, `/boot`, `/proc`, `/sys`, `/dev`, `/home`, `/Users`, a user's home directory, `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/kubelet`, `/lib/modules`, `/var/run/secrets`, `/run/secrets`, `/var/spool/cron`, credential directories in a home (`~/.ssh`, `~/.aws`, `~/.kube`, `~/.docker`, `~/.gnupg`, `~/.azure`, `~/.config/gcloud`, `~/.netrc` …) | high | medium |
-//! | `/usr`, `/lib`, `/lib64`, `/bin`, `/sbin`, `/etc/passwd`, `/etc/group` | high | — |
+//! | `/etc/shadow`, `/etc/sudoers[.d]`, `/etc/ssh`, `/etc/ssl/private`, `/etc/letsencrypt`, cron, systemd, init, shell profile, `ld.so`, PAM, polkit, Docker, containerd, Kubernetes, module, sysctl, udev, package-source, AppArmor, SELinux and audit files below `/etc` | high | medium |
+//! | `/usr`, `/usr/bin`, `/usr/sbin`, `/usr/lib*`, `/usr/libexec`, `/usr/local/{bin,sbin,lib}`, `/lib`, `/lib64`, `/bin`, `/sbin`, `/etc/passwd`, `/etc/group` | high | — |
+//! | other directories below `/etc` (an application's host configuration, `/etc/nginx`), `/usr/src` | medium | — |
 //! | `/sys/fs/cgroup` | high | low |
 //! | `/var/log`, `/dev/shm`, other device nodes below `/dev` | medium | low |
 //! | `/etc/hosts`, `/etc/resolv.conf`, CA certificate directories (`/etc/ssl/certs` …) | medium | — |
 //! | `/etc/localtime`, `/etc/timezone`, `/usr/share/zoneinfo`, `/etc/hostname`, `/etc/machine-id`, `/etc/os-release` | low | — |
 //! | `/dev/log`, `/dev/null`, `/dev/random`, `/dev/urandom` | — | — |
 //!
-//! Other paths in a home directory (`/home/alice/project`) are not flagged.
+//! Other paths in a home directory (`/home/alice/project`) and other
+//! directories below `/usr` (`/usr/share/…`) are not flagged.
 //! `/run` and `/var/run` are judged by the Docker-socket rule (SKD201).
 //!
 //! **Why it matters.** A container is one process away from the host: a
@@ -95,6 +98,212 @@ const TABLE: &[Entry] = &[
         Some(M),
         "the host's configuration and credentials (`/etc/shadow`, keys)",
     ),
+    (
+        "/etc/shadow",
+        Some(H),
+        Some(M),
+        "the host's password hashes",
+    ),
+    (
+        "/etc/gshadow",
+        Some(H),
+        Some(M),
+        "the host's group password hashes",
+    ),
+    (
+        "/etc/sudoers",
+        Some(H),
+        Some(M),
+        "who may become root on the host",
+    ),
+    (
+        "/etc/sudoers.d",
+        Some(H),
+        Some(M),
+        "who may become root on the host",
+    ),
+    (
+        "/etc/ssh",
+        Some(H),
+        Some(M),
+        "the host's SSH server keys and configuration",
+    ),
+    (
+        "/etc/ssl/private",
+        Some(H),
+        Some(M),
+        "the host's TLS private keys",
+    ),
+    (
+        "/etc/pki/tls/private",
+        Some(H),
+        Some(M),
+        "the host's TLS private keys",
+    ),
+    (
+        "/etc/letsencrypt",
+        Some(H),
+        Some(M),
+        "TLS certificates and their private keys",
+    ),
+    ("/etc/crontab", Some(H), Some(M), "the host's cron jobs"),
+    ("/etc/cron.d", Some(H), Some(M), "the host's cron jobs"),
+    ("/etc/cron.hourly", Some(H), Some(M), "the host's cron jobs"),
+    ("/etc/cron.daily", Some(H), Some(M), "the host's cron jobs"),
+    ("/etc/cron.weekly", Some(H), Some(M), "the host's cron jobs"),
+    (
+        "/etc/cron.monthly",
+        Some(H),
+        Some(M),
+        "the host's cron jobs",
+    ),
+    ("/etc/systemd", Some(H), Some(M), "the host's services"),
+    ("/etc/init.d", Some(H), Some(M), "the host's services"),
+    (
+        "/etc/rc.local",
+        Some(H),
+        Some(M),
+        "what the host runs at boot",
+    ),
+    (
+        "/etc/profile",
+        Some(H),
+        Some(M),
+        "what every login shell on the host runs",
+    ),
+    (
+        "/etc/profile.d",
+        Some(H),
+        Some(M),
+        "what every login shell on the host runs",
+    ),
+    (
+        "/etc/bash.bashrc",
+        Some(H),
+        Some(M),
+        "what every shell on the host runs",
+    ),
+    (
+        "/etc/environment",
+        Some(H),
+        Some(M),
+        "the host's default environment",
+    ),
+    (
+        "/etc/ld.so.preload",
+        Some(H),
+        Some(M),
+        "libraries the host loads into every program",
+    ),
+    (
+        "/etc/ld.so.conf",
+        Some(H),
+        Some(M),
+        "where the host loads libraries from",
+    ),
+    (
+        "/etc/ld.so.conf.d",
+        Some(H),
+        Some(M),
+        "where the host loads libraries from",
+    ),
+    (
+        "/etc/pam.d",
+        Some(H),
+        Some(M),
+        "how the host authenticates users",
+    ),
+    (
+        "/etc/security",
+        Some(H),
+        Some(M),
+        "how the host authenticates users",
+    ),
+    (
+        "/etc/polkit-1",
+        Some(H),
+        Some(M),
+        "who may act as root on the host",
+    ),
+    (
+        "/etc/docker",
+        Some(H),
+        Some(M),
+        "the Docker daemon's configuration and TLS keys",
+    ),
+    (
+        "/etc/containerd",
+        Some(H),
+        Some(M),
+        "containerd's configuration",
+    ),
+    (
+        "/etc/kubernetes",
+        Some(H),
+        Some(M),
+        "the cluster's configuration and credentials",
+    ),
+    (
+        "/etc/rancher",
+        Some(H),
+        Some(M),
+        "the cluster's configuration and credentials",
+    ),
+    (
+        "/etc/modprobe.d",
+        Some(H),
+        Some(M),
+        "how the host loads kernel modules",
+    ),
+    (
+        "/etc/modules-load.d",
+        Some(H),
+        Some(M),
+        "which kernel modules the host loads",
+    ),
+    (
+        "/etc/sysctl.conf",
+        Some(H),
+        Some(M),
+        "the host's kernel settings",
+    ),
+    (
+        "/etc/sysctl.d",
+        Some(H),
+        Some(M),
+        "the host's kernel settings",
+    ),
+    (
+        "/etc/udev",
+        Some(H),
+        Some(M),
+        "what the host runs when devices appear",
+    ),
+    (
+        "/etc/apt",
+        Some(H),
+        Some(M),
+        "where the host installs software from",
+    ),
+    (
+        "/etc/yum.repos.d",
+        Some(H),
+        Some(M),
+        "where the host installs software from",
+    ),
+    (
+        "/etc/apparmor.d",
+        Some(H),
+        Some(M),
+        "the host's AppArmor profiles",
+    ),
+    (
+        "/etc/selinux",
+        Some(H),
+        Some(M),
+        "the host's SELinux policy",
+    ),
+    ("/etc/audit", Some(H), Some(M), "the host's audit rules"),
     ("/etc/passwd", Some(H), None, "the host's user accounts"),
     ("/etc/group", Some(H), None, "the host's groups"),
     ("/etc/hosts", Some(M), None, "the host's name resolution"),
@@ -213,6 +422,21 @@ const TABLE: &[Entry] = &[
         "the host's kernel modules",
     ),
     ("/usr", Some(H), None, "the host's programs and libraries"),
+    ("/usr/bin", Some(H), None, "the host's programs"),
+    ("/usr/sbin", Some(H), None, "the host's programs"),
+    ("/usr/lib", Some(H), None, "the host's libraries"),
+    ("/usr/lib32", Some(H), None, "the host's libraries"),
+    ("/usr/lib64", Some(H), None, "the host's libraries"),
+    ("/usr/libexec", Some(H), None, "the host's programs"),
+    ("/usr/local/bin", Some(H), None, "the host's programs"),
+    ("/usr/local/sbin", Some(H), None, "the host's programs"),
+    ("/usr/local/lib", Some(H), None, "the host's libraries"),
+    (
+        "/usr/src",
+        Some(M),
+        None,
+        "kernel sources and headers the host builds modules from",
+    ),
     ("/lib", Some(H), None, "the host's libraries"),
     ("/lib64", Some(H), None, "the host's libraries"),
     ("/bin", Some(H), None, "the host's programs"),
@@ -273,8 +497,16 @@ fn classify(path: &str) -> Option<(Option<Severity>, Option<Severity>, String)> 
         .max_by_key(|(base, ..)| base.len())
     {
         if base != "/" || path == "/" {
-            if base == "/dev" && path != "/dev" {
-                return Some((Some(M), Some(L), "a host device node".into()));
+            if path != base {
+                // Below a directory listed only for itself.
+                match base {
+                    "/dev" => return Some((Some(M), Some(L), "a host device node".into())),
+                    "/etc" => {
+                        return Some((Some(M), None, "a host configuration directory".into()));
+                    }
+                    "/usr" => return None,
+                    _ => {}
+                }
             }
             return Some((rw, ro, what.to_string()));
         }
@@ -381,6 +613,10 @@ mod tests {
             ("/etc:/host/etc", H),
             ("/etc/:/host/etc:ro", M),
             ("/etc/kubernetes:/k", H),
+            ("/etc/ssh:/etc/ssh:ro", M),
+            ("/etc/pihole/:/etc/pihole/", M),
+            ("/usr/lib:/host/lib", H),
+            ("/usr/src:/usr/src", M),
             ("/root/.ssh:/ssh:ro", M),
             ("/home:/home", H),
             ("/home/alice:/me", H),
@@ -423,6 +659,8 @@ mod tests {
             "/usr/share/zoneinfo:/usr/share/zoneinfo:ro",
             "/etc/ssl/certs:/etc/ssl/certs:ro",
             "/usr:/host/usr:ro",
+            "/usr/share/appdata/wireguard/config:/config",
+            "/etc/nginx/conf.d:/etc/nginx/conf.d:ro",
             "/dev/log:/dev/log",
             "/run:/host/run",
             "/var/run:/var/run",

@@ -65,8 +65,7 @@ impl Rule for PortAllInterfaces {
             if !p.on_all_interfaces() {
                 continue;
             }
-            let wide = range_len(p.container_port) > WIDE_RANGE
-                || p.host_port.is_some_and(|h| range_len(h) > WIDE_RANGE);
+            let wide = range_len(p.container_port) > WIDE_RANGE;
             if wide || !sensitive_ports_of(p).is_empty() {
                 continue;
             }

@@ -1,6 +1,8 @@
-//! **What it finds.** A published port range wider than 100 ports on either
-//! side (`"10000-20000:10000-20000/udp"`, `-p 30000-40000:30000-40000`),
-//! whatever the interface.
+//! **What it finds.** A published range of more than 100 ports
+//! (`"10000-20000:10000-20000/udp"`, `-p 30000-40000:30000-40000`),
+//! whatever the interface. A host range mapped to a single container port
+//! (`"8000-8100:80"`) publishes one port, which Docker picks from the
+//! range, and is not flagged.
 //!
 //! **Why it matters.** Every port in the range is open: services the
 //! container starts later on any of them (debug servers, admin consoles,
@@ -57,7 +59,9 @@ impl Rule for PortRange {
 
     fn check_container(&self, spec: &ContainerSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
         for p in &spec.ports {
-            let n = range_len(p.container_port).max(p.host_port.map(range_len).unwrap_or(0));
+            // A host range with one container port publishes one port (Docker
+            // picks a free one from the range).
+            let n = range_len(p.container_port);
             if n > WIDE_RANGE {
                 out.push(finding(
                     &META,
@@ -96,6 +100,7 @@ mod tests {
     fn quiet_for_small_ranges() {
         for p in [
             "\"8000-8099:8000-8099\"",
+            "\"12400-12500:1240\"",
             "\"80:80\"",
             "\"10000-10050:10000-10050/udp\"",
         ] {

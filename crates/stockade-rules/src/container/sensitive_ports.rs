@@ -8,6 +8,7 @@
 //! | 2375, 4243, 2376 | Docker API | high |
 //! | 2379, 2380 | etcd | high |
 //! | 10250 | kubelet | high |
+//! | 9229 | Node.js inspector (a debugger: runs any code it is sent) | high |
 //! | 22, 23, 3389, 5900–5903, 5985, 5986, 6443, 10255 | SSH, Telnet, RDP, VNC, WinRM, Kubernetes API, kubelet read-only | medium |
 //! | 3306, 5432, 1433, 1521, 6379, 27017–27019, 9200, 9300, 11211, 5984, 8086, 9042, 7474, 7687, 28015 | MySQL, PostgreSQL, SQL Server, Oracle, Redis, MongoDB, Elasticsearch, memcached, CouchDB, InfluxDB, Cassandra, Neo4j, RethinkDB | medium |
 //! | 5672, 15672, 4369, 2181, 9092, 8500 | RabbitMQ, Erlang port mapper, ZooKeeper, Kafka, Consul | medium |

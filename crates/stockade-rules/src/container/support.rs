@@ -398,6 +398,7 @@ pub(crate) fn sensitive_port(p: u16) -> Option<(&'static str, Severity)> {
         10250 => ("the kubelet API", H),
         10255 => ("the kubelet read-only API", M),
         6443 => ("the Kubernetes API", M),
+        9229 => ("the Node.js inspector (runs any code it is sent)", H),
         22 => ("SSH", M),
         23 => ("Telnet", M),
         3389 => ("RDP", M),

@@ -3,7 +3,14 @@
 //! most images. Reported as low; as info for services built from a
 //! Dockerfile (its `USER` applies, and the Dockerfile rules judge it). Not
 //! reported for images known to run as a non-root user (distroless
-//! `:nonroot` tags, Chainguard images).
+//! `:nonroot` tags, Chainguard images, and `prom/prometheus`,
+//! `grafana/grafana`, `memcached`, `elasticsearch`, `kibana`, `logstash`,
+//! `dpage/pgadmin4`, `jenkins/jenkins`, `sonarqube`, `solr`). Reported as
+//! info for official database and broker images that start as root and
+//! switch to their own user in the entrypoint (`postgres`, `mysql`,
+//! `mariadb`, `mongo`, `redis`, `rabbitmq`, `couchdb`, `cassandra`,
+//! `zookeeper`, `neo4j`, `percona`, `gitea/gitea`, and the `linuxserver/…`
+//! images, which run the service as `PUID`/`PGID`).
 //!
 //! **Why it matters.** Most official images (databases excepted, which drop
 //! to their own user in the entrypoint) run as root unless told otherwise.
@@ -51,6 +58,47 @@ pub static META: RuleMeta = RuleMeta {
     source: include_str!("user_missing.rs"),
 };
 
+/// Repositories (any registry) whose images run as a non-root user by default.
+const NON_ROOT_IMAGES: &[&str] = &[
+    "prom/prometheus",
+    "prom/alertmanager",
+    "prom/node-exporter",
+    "grafana/grafana",
+    "grafana/grafana-oss",
+    "library/memcached",
+    "library/elasticsearch",
+    "library/kibana",
+    "library/logstash",
+    "elasticsearch/elasticsearch",
+    "kibana/kibana",
+    "logstash/logstash",
+    "dpage/pgadmin4",
+    "jenkins/jenkins",
+    "library/sonarqube",
+    "library/solr",
+];
+
+/// Official images that start as root and switch to their own user in the
+/// entrypoint.
+const DROPS_PRIVILEGES: &[&str] = &[
+    "library/postgres",
+    "library/mysql",
+    "library/mariadb",
+    "library/mongo",
+    "library/redis",
+    "library/rabbitmq",
+    "library/couchdb",
+    "library/cassandra",
+    "library/zookeeper",
+    "library/neo4j",
+    "library/percona",
+    "gitea/gitea",
+];
+
+/// Publishers whose images start as root and run the service as the user
+/// given by `PUID`/`PGID` (or their own user).
+const DROPS_PRIVILEGES_PREFIX: &[&str] = &["linuxserver/"];
+
 pub struct UserMissing;
 
 impl Rule for UserMissing {
@@ -79,11 +127,30 @@ impl Rule for UserMissing {
             );
             return;
         }
+        let repo = spec.image_ref.as_ref().map(|r| r.repository.as_str());
+        if repo.is_some_and(|r| NON_ROOT_IMAGES.contains(&r)) {
+            return;
+        }
         let image = spec
             .image_ref
             .as_ref()
             .map(|r| format!("`{}`", r.short_name()))
             .unwrap_or_else(|| "the image".to_string());
+        if repo.is_some_and(|r| {
+            DROPS_PRIVILEGES.contains(&r)
+                || DROPS_PRIVILEGES_PREFIX.iter().any(|p| r.starts_with(p))
+        }) {
+            out.push(
+                finding(
+                    &META,
+                    spec,
+                    spec.anchor,
+                    format!("no user set: {image} starts as root and its entrypoint switches to the service's own user"),
+                )
+                .with_severity(Severity::Info),
+            );
+            return;
+        }
         out.push(finding(
             &META,
             spec,
@@ -113,6 +180,11 @@ mod tests {
             severities(&run_compose(&UserMissing, text)),
             vec![Severity::Info]
         );
+        let text = "services:\n  db:\n    image: postgres:17\n";
+        assert_eq!(
+            severities(&run_compose(&UserMissing, text)),
+            vec![Severity::Info]
+        );
     }
 
     #[test]
@@ -123,6 +195,8 @@ mod tests {
             "services:\n  app:\n    image: python:3.13-slim\n    user: ${APP_USER}\n",
             "services:\n  app:\n    image: gcr.io/distroless/static-debian12:nonroot\n",
             "services:\n  app:\n    image: cgr.dev/chainguard/nginx:latest\n",
+            "services:\n  app:\n    image: grafana/grafana:11.3.0\n",
+            "services:\n  app:\n    image: docker.elastic.co/elasticsearch/elasticsearch:8.15.0\n",
         ] {
             assert!(run_compose(&UserMissing, text).is_empty(), "{text}");
         }
