@@ -26,7 +26,7 @@ pub struct ScanOptions {
 }
 
 /// What a scan found.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ScanResult {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
@@ -115,7 +115,7 @@ struct Unit {
 
 /// Runs a whole scan.
 pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
-    let mut result = ScanResult { fail_on: Severity::Low, ..Default::default() };
+    let mut result = ScanResult { findings: Vec::new(), errors: Vec::new(), files: 0, failed: false, fail_on: Severity::Low };
     let forced = match &opts.config {
         Some(p) => match Config::load(p) {
             Ok(c) => Some(Arc::new(c)),
