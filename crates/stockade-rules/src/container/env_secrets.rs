@@ -52,7 +52,7 @@
 //! ```
 
 use crate::container::secret_values::{
-    embedded_password, literal_text, password_part, settings, weak_reason,
+    UserNames, embedded_password, literal_text, password_part, settings, weak_reason,
 };
 use crate::container::support::finding;
 use crate::meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
@@ -81,6 +81,7 @@ impl Rule for EnvSecrets {
 
     fn check_container(&self, spec: &ContainerSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
         let all = settings(spec);
+        let users = UserNames::of(spec);
         let texts: Vec<Option<String>> = all.iter().map(|s| literal_text(s.value)).collect();
         let aws_nearby = texts.iter().flatten().any(|t| has_aws_secret_shape(t));
         for (s, text) in all.iter().zip(&texts) {
@@ -111,7 +112,7 @@ impl Rule for EnvSecrets {
             if !is_secret_name(s.name) {
                 continue;
             }
-            if weak_reason(spec, s.name, text).is_some() {
+            if weak_reason(spec, &users, s.name, text).is_some() {
                 // SKD228 reports weak and default values.
                 continue;
             }

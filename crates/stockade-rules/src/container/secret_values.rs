@@ -2,6 +2,7 @@
 //! arguments) for the secrets rules (SKD227, SKD228). Not a rule.
 
 use crate::util::secrets::{SecretValue, classify_value, has_var_reference, name_tokens};
+use std::collections::HashMap;
 use stockade_core::{ContainerSpec, Expanded, Span};
 
 /// One `NAME=value` setting written in the file.
@@ -109,10 +110,36 @@ pub(crate) fn password_part<'t>(name: &str, text: &'t str) -> &'t str {
     text
 }
 
+/// The values of the user- and database-name variables of a spec
+/// (lower-cased), each with the first variable that holds it. Built once
+/// per spec so that judging many variables stays linear.
+pub(crate) struct UserNames<'a>(HashMap<String, &'a str>);
+
+impl<'a> UserNames<'a> {
+    pub fn of(spec: &'a ContainerSpec) -> Self {
+        let mut map = HashMap::new();
+        for e in &spec.env {
+            if !is_user_name_var(&e.name.value) {
+                continue;
+            }
+            if let Some(v) = e.value.as_ref().and_then(|x| x.value.known()) {
+                map.entry(v.trim().to_ascii_lowercase())
+                    .or_insert(e.name.value.as_str());
+            }
+        }
+        UserNames(map)
+    }
+}
+
 /// Why `text`, the value of the secret-named `name`, is weak: a well-known
 /// weak password, a documentation example or placeholder, the image's
 /// name, or the same as the user or database name set next to it.
-pub(crate) fn weak_reason(spec: &ContainerSpec, name: &str, text: &str) -> Option<String> {
+pub(crate) fn weak_reason(
+    spec: &ContainerSpec,
+    users: &UserNames<'_>,
+    name: &str,
+    text: &str,
+) -> Option<String> {
     let v = password_part(name, text).trim();
     let lower = v.to_ascii_lowercase();
     if v.is_empty() || NOTHING.contains(&lower.as_str()) {
@@ -134,20 +161,10 @@ pub(crate) fn weak_reason(spec: &ContainerSpec, name: &str, text: &str) -> Optio
             return Some("the image's name".into());
         }
     }
-    for e in &spec.env {
-        if e.name.value == name || !is_user_name_var(&e.name.value) {
-            continue;
-        }
-        let same = e
-            .value
-            .as_ref()
-            .and_then(|x| x.value.known())
-            .is_some_and(|u| u.trim().eq_ignore_ascii_case(v));
-        if same {
-            return Some(format!("the same as `{}`", e.name.value));
-        }
+    match users.0.get(&lower) {
+        Some(user) if *user != name => Some(format!("the same as `{user}`")),
+        _ => None,
     }
-    None
 }
 
 /// Whether `text` holds a password inside a URL (`scheme://user:pass@host`)

@@ -45,7 +45,7 @@
 //!     file: ./mysql_root.txt
 //! ```
 
-use crate::container::secret_values::{literal_text, settings, weak_reason};
+use crate::container::secret_values::{UserNames, literal_text, settings, weak_reason};
 use crate::container::support::finding;
 use crate::meta::{Ctx, FixKind, Rule, RuleMeta, Target};
 use crate::util::secrets::is_secret_name;
@@ -70,6 +70,7 @@ impl Rule for WeakPassword {
     }
 
     fn check_container(&self, spec: &ContainerSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
+        let users = UserNames::of(spec);
         for s in settings(spec) {
             if !is_secret_name(s.name) {
                 continue;
@@ -77,7 +78,7 @@ impl Rule for WeakPassword {
             let Some(text) = literal_text(s.value) else {
                 continue;
             };
-            if let Some(why) = weak_reason(spec, s.name, &text) {
+            if let Some(why) = weak_reason(spec, &users, s.name, &text) {
                 out.push(finding(
                     &META,
                     spec,
