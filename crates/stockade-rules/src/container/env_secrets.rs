@@ -123,7 +123,7 @@ impl Rule for EnvSecrets {
                         spec,
                         s.span,
                         format!(
-                            "{} `{}` holds a secret written in the file ({} characters)",
+                            "{} `{}` holds a secret in plain text ({} characters)",
                             s.kind,
                             s.name,
                             text.chars().count()

@@ -59,7 +59,10 @@ impl Rule for ImageDigest {
         let (Some(image), Some(r)) = (&spec.image, &spec.image_ref) else {
             return;
         };
-        if !image.value.is_known() || r.digest.is_some() {
+        if !image.value.is_known()
+            || r.digest.is_some()
+            || crate::container::image_tag::is_image_id(image.value.display().trim())
+        {
             return;
         }
         match r.tag.as_deref() {

@@ -52,6 +52,12 @@ pub static META: RuleMeta = RuleMeta {
     source: include_str!("image_tag.rs"),
 };
 
+/// An image id (`sha256:<64 hex>`) names one image exactly.
+pub(crate) fn is_image_id(s: &str) -> bool {
+    let hex = s.strip_prefix("sha256:").unwrap_or(s);
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// For an unresolved reference: whether the text as written pins a tag or
 /// a digest anyway (`${REGISTRY}/app:1.4`, `app@sha256:…`).
 pub(crate) fn raw_pins_version(raw: &str) -> bool {
@@ -100,7 +106,7 @@ impl Rule for ImageTag {
         let Some(r) = &spec.image_ref else {
             return;
         };
-        if r.digest.is_some() {
+        if r.digest.is_some() || is_image_id(image.value.display().trim()) {
             return;
         }
         let msg = match r.tag.as_deref() {
@@ -171,6 +177,9 @@ mod tests {
         assert!(run_compose(&ImageTag, text).is_empty());
         let text = "services:\n  a:\n    build: .\n";
         assert!(run_compose(&ImageTag, text).is_empty());
+        let id = format!("sha256:{}", "c".repeat(64));
+        assert!(is_image_id(&id));
+        assert!(!is_image_id("sha256:abc"));
     }
 
     #[test]

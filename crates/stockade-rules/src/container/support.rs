@@ -46,13 +46,15 @@ pub(crate) fn host_path(e: &Expanded) -> HostPath {
     if raw.starts_with('.') || (!raw.starts_with(['/', '~', '$', '\\']) && !raw.is_empty()) {
         return HostPath::Relative;
     }
-    if let Some(v) = e.known() {
-        return match normalize_path(v.trim()) {
+    // A home directory is judged as written: the loader may have expanded
+    // `~` or `$HOME` with the scanning user's home (`/root` in CI), which
+    // says nothing about the host the file is for.
+    if raw.starts_with('~') && !raw.contains('$') {
+        return match normalize_path(raw) {
             Some(p) => HostPath::Abs(p),
             None => HostPath::Relative,
         };
     }
-    // Well-known variables at the start of an otherwise literal path.
     for (var, replacement) in [
         ("${HOME}", "~"),
         ("$HOME", "~"),
@@ -67,6 +69,12 @@ pub(crate) fn host_path(e: &Expanded) -> HostPath {
                 }
             }
         }
+    }
+    if let Some(v) = e.known() {
+        return match normalize_path(v.trim()) {
+            Some(p) => HostPath::Abs(p),
+            None => HostPath::Relative,
+        };
     }
     HostPath::Unknown(raw.to_string())
 }
@@ -526,6 +534,19 @@ mod tests {
             host_path(&e),
             HostPath::Abs("/run/user/$UID/docker.sock".into())
         );
+        // `~` expanded by the loader with the scanner's home is read as written.
+        let e = Expanded {
+            raw: "~/projects/app".into(),
+            value: Some("/root/projects/app".into()),
+            unresolved: vec![],
+        };
+        assert_eq!(host_path(&e), HostPath::Abs("~/projects/app".into()));
+        let e = Expanded {
+            raw: "$HOME/.ssh".into(),
+            value: Some("/home/ci/.ssh".into()),
+            unresolved: vec![],
+        };
+        assert_eq!(host_path(&e), HostPath::Abs("~/.ssh".into()));
         let e = Expanded::unknown("${DATA}:/x", vec!["DATA".into()]);
         assert!(matches!(host_path(&e), HostPath::Unknown(_)));
         let e = Expanded {
