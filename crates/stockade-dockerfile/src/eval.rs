@@ -335,13 +335,13 @@ impl Ev<'_> {
         });
         let base = match image.value.known() {
             None => BaseImage::Unknown,
-            Some("") if !words.is_empty() => {
-                self.error(
-                    image.span,
-                    format!("base name ({}) should not be blank", image.value.raw),
-                );
-                BaseImage::Invalid("empty base image name".into())
-            }
+            // BuildKit refuses this ("base name should not be blank"); it is a
+            // fact about the Dockerfile for a rule to report, not a parse error.
+            Some("") if !words.is_empty() => BaseImage::Invalid(format!(
+                "base name ({}) is blank: the variable has no value where FROM reads it \
+                 (only ARGs declared before the first FROM are in scope there)",
+                image.value.raw
+            )),
             Some("") => BaseImage::Invalid("missing base image".into()),
             Some("scratch") => BaseImage::Scratch,
             Some(v) => match self.stage_names.get(&v.to_ascii_lowercase()) {
