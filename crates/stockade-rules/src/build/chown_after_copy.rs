@@ -97,9 +97,11 @@ impl Rule for ChownAfterCopy {
                                 }
                             }
                         }
+                        let srcs: Vec<&str> =
+                            c.sources.iter().map(|s| s.value.raw.as_str()).collect();
                         copies.push(Copied {
                             paths,
-                            line: format!("{} {}", instr.keyword.value, dest),
+                            line: format!("{} {} {}", instr.keyword.value, srcs.join(" "), dest),
                         });
                     }
                     InstrKind::Run(run) => {

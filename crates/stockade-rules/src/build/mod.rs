@@ -63,3 +63,122 @@ pub static RULES: &[&'static dyn Rule] = &[
     &run_insecure::RunInsecure,
     &run_network_host::RunNetworkHost,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+    use crate::testutil::{flagged, run_build};
+
+    /// Dockerfiles written the way the official images are: every rule
+    /// except the advice to pin digests (SKD111) and the root-user rules
+    /// stays quiet.
+    const GOOD: &[&str] = &[
+        r#"FROM debian:bookworm-slim
+ENV PATH=/usr/local/bin:$PATH LANG=C.UTF-8
+ENV GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305
+ENV PYTHON_VERSION=3.12.7
+RUN set -eux; \
+	apt-get update; \
+	apt-get install -y --no-install-recommends dpkg-dev gcc libssl-dev make wget xz-utils; \
+	wget -O python.tar.xz "https://www.python.org/ftp/python/${PYTHON_VERSION%%[a-z]*}/Python-$PYTHON_VERSION.tar.xz"; \
+	wget -O python.tar.xz.asc "https://www.python.org/ftp/python/${PYTHON_VERSION%%[a-z]*}/Python-$PYTHON_VERSION.tar.xz.asc"; \
+	GNUPGHOME="$(mktemp -d)"; export GNUPGHOME; \
+	gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys "$GPG_KEY"; \
+	gpg --batch --verify python.tar.xz.asc python.tar.xz; \
+	rm -rf "$GNUPGHOME" python.tar.xz.asc; \
+	mkdir -p /usr/src/python; \
+	tar --extract --directory /usr/src/python --strip-components=1 --file python.tar.xz; \
+	cd /usr/src/python; \
+	./configure --enable-optimizations; \
+	make -j "$(nproc)"; make install; \
+	apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
+	rm -rf /var/lib/apt/lists/* /usr/src/python
+CMD ["python3"]
+"#,
+        r#"FROM alpine:3.22
+ENV NODE_VERSION=22.11.0
+RUN addgroup -g 1000 node \
+    && adduser -u 1000 -G node -s /bin/sh -D node \
+    && apk add --no-cache libstdc++ \
+    && apk add --no-cache --virtual .build-deps curl gnupg \
+    && curl -fsSLO --compressed "https://unofficial-builds.nodejs.org/download/release/v$NODE_VERSION/node-v$NODE_VERSION-linux-x64-musl.tar.xz" \
+    && curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/SHASUMS256.txt.asc" \
+    && gpg --batch --decrypt --output SHASUMS256.txt SHASUMS256.txt.asc \
+    && grep " node-v$NODE_VERSION-linux-x64-musl.tar.xz\$" SHASUMS256.txt | sha256sum -c - \
+    && tar -xJf "node-v$NODE_VERSION-linux-x64-musl.tar.xz" -C /usr/local --strip-components=1 --no-same-owner \
+    && rm -f "node-v$NODE_VERSION-linux-x64-musl.tar.xz" SHASUMS256.txt.asc SHASUMS256.txt \
+    && apk del .build-deps \
+    && node --version
+USER node
+CMD ["node"]
+"#,
+        r#"FROM debian:bookworm-slim
+RUN set -ex; groupadd -r postgres --gid=999; \
+    useradd -r -g postgres --uid=999 --home-dir=/var/lib/postgresql --shell=/bin/bash postgres; \
+    mkdir -p /var/lib/postgresql; chown -R postgres:postgres /var/lib/postgresql
+RUN mkdir -p /var/run/postgresql && chown -R postgres:postgres /var/run/postgresql && chmod 3777 /var/run/postgresql
+ENV PGDATA=/var/lib/postgresql/data POSTGRES_PASSWORD_FILE=/run/secrets/pg
+RUN mkdir -p "$PGDATA" && chown -R postgres:postgres "$PGDATA" && chmod 1777 "$PGDATA"
+COPY docker-entrypoint.sh /usr/local/bin/
+ENTRYPOINT ["docker-entrypoint.sh"]
+USER postgres
+EXPOSE 5432
+CMD ["postgres"]
+"#,
+        r#"# syntax=docker/dockerfile:1
+FROM golang:1.23-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+RUN --mount=type=secret,id=netrc,target=/root/.netrc CGO_ENABLED=0 go build -o /out/app ./cmd/app
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/app /app
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["/app"]
+"#,
+        r#"FROM python:3.13-slim-bookworm
+ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq5 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd -M -u 10001 -s /usr/sbin/nologin app
+WORKDIR /app
+COPY --chown=10001:10001 requirements.txt .
+RUN pip install -r requirements.txt
+COPY --chown=10001:10001 . .
+USER 10001
+CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
+"#,
+        r#"FROM eclipse-temurin:21-jre-noble
+RUN groupadd --system app && useradd --system --gid app --no-create-home app
+COPY --chown=app:app --chmod=0644 target/app.jar /app/app.jar
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75" AUTH_ENABLED=true TOKEN_TTL=3600
+USER app
+ENTRYPOINT ["java", "-jar", "/app/app.jar"]
+"#,
+    ];
+
+    #[test]
+    fn official_style_dockerfiles_are_quiet() {
+        for text in GOOD {
+            for rule in RULES {
+                let id = rule.meta().id;
+                if matches!(id, "SKD101" | "SKD102" | "SKD111") {
+                    continue;
+                }
+                let f = run_build(*rule, text);
+                assert!(
+                    f.is_empty(),
+                    "{id} on:\n{text}\n{:?}",
+                    flagged(text, &f)
+                        .iter()
+                        .zip(&f)
+                        .map(|(s, f)| (s.clone(), f.message.clone()))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+}

@@ -82,43 +82,44 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct PackageCache;
 
-/// The cache a command fills, if any (given the environment).
+/// The cache a command fills, if any (given the environment). Installs
+/// that name nothing to install are left alone.
 fn fills(p: &crate::util::commands::PkgCommand, pip_env_off: bool) -> Option<Cache> {
     let action = p.action.as_deref().unwrap_or("");
+    let named = !p.packages().is_empty();
     match p.manager {
         PkgManager::AptGet | PkgManager::Apt | PkgManager::Aptitude => {
             (action == "update").then_some(Cache::AptLists)
         }
-        PkgManager::Apk => (matches!(action, "add" | "upgrade") && !p.args.has(&["no-cache"]))
-            .then_some(Cache::Apk),
+        PkgManager::Apk => ((action == "add" && named || action == "upgrade")
+            && !p.args.has(&["no-cache"]))
+        .then_some(Cache::Apk),
         PkgManager::Yum | PkgManager::Dnf | PkgManager::Microdnf | PkgManager::Tdnf => {
-            (p.is_install() || matches!(action, "upgrade" | "update")).then_some(Cache::Rpm)
+            (p.is_install() && named || matches!(action, "upgrade" | "update"))
+                .then_some(Cache::Rpm)
         }
-        PkgManager::Zypper => (p.is_install()
+        PkgManager::Zypper => (p.is_install() && named
             || matches!(action, "up" | "update" | "dup" | "dist-upgrade"))
         .then_some(Cache::Zypper),
         PkgManager::Pip => {
-            (p.is_install() && !pip_env_off && !p.args.has(&["no-cache-dir"])).then_some(Cache::Pip)
+            let from_files = p.args.has(&["r", "requirement", "e", "editable"]);
+            (p.is_install()
+                && (named || from_files)
+                && !pip_env_off
+                && !p.args.has(&["no-cache-dir"]))
+            .then_some(Cache::Pip)
         }
         _ => None,
     }
 }
 
-fn message(c: Cache) -> &'static str {
+fn message(c: Cache, tool: &str) -> String {
     match c {
-        Cache::AptLists => {
-            "`apt-get update` leaves the package lists in this layer: remove `/var/lib/apt/lists/*` in the same RUN"
-        }
-        Cache::Apk => "`apk add` without `--no-cache` leaves the package index in this layer",
-        Cache::Rpm => {
-            "packages are installed without `clean all` in the same RUN: the package cache stays in this layer"
-        }
-        Cache::Zypper => {
-            "`zypper` installs without `zypper clean` in the same RUN: the package cache stays in this layer"
-        }
-        Cache::Pip => {
-            "`pip install` without `--no-cache-dir` leaves downloaded packages in this layer"
-        }
+        Cache::AptLists => format!("`{tool} update` leaves the package lists in this layer: remove `/var/lib/apt/lists/*` in the same RUN"),
+        Cache::Apk => "`apk` without `--no-cache` leaves the package index in this layer".to_string(),
+        Cache::Rpm => format!("`{tool}` runs without `{tool} clean all` in the same RUN: its package cache stays in this layer"),
+        Cache::Zypper => "`zypper` runs without `zypper clean` in the same RUN: its package cache stays in this layer".to_string(),
+        Cache::Pip => "`pip install` without `--no-cache-dir` leaves downloaded packages in this layer".to_string(),
     }
 }
 
@@ -157,7 +158,7 @@ impl Rule for PackageCache {
                     InstrKind::Run(run) => {
                         let rs = RunScripts::new(instr, run);
                         let cmds = rs.commands();
-                        let mut pending: Vec<(Cache, Span)> = Vec::new();
+                        let mut pending: Vec<(Cache, Span, String)> = Vec::new();
                         let mut exported_off = false;
                         for rc in &cmds {
                             let cmd = rc.cmd;
@@ -178,7 +179,7 @@ impl Rule for PackageCache {
                                 let l = w.lossy();
                                 l.starts_with("PIP_NO_CACHE_DIR=") && l.len() > 17
                             });
-                            pending.retain(|(c, _)| !cleans_cache(cmd, *c));
+                            pending.retain(|(c, _, _)| !cleans_cache(cmd, *c));
                             let Some(p) = parse_pkg(cmd) else { continue };
                             let off = pip_off_env || pip_off_arg || exported_off || inline_off;
                             if let Some(c) = fills(&p, off) {
@@ -193,17 +194,18 @@ impl Rule for PackageCache {
                                                             .ends_with("/.cache")
                                                 })
                                         }));
-                                if !covered && !pending.iter().any(|(pc, _)| *pc == c) {
+                                if !covered && !pending.iter().any(|(pc, _, _)| *pc == c) {
                                     let span = match p.action_word {
                                         Some(a) => p.tool.span.to(a.span),
                                         None => p.tool.span,
                                     };
-                                    pending.push((c, span));
+                                    pending.push((c, span, p.tool.lossy()));
                                 }
                             }
                         }
-                        for (c, span) in pending {
-                            out.push(META.finding(span, stage.label(), message(c)));
+                        for (c, span, tool) in pending {
+                            let tool = stockade_core::shell::command_basename(&tool).to_string();
+                            out.push(META.finding(span, stage.label(), message(c, &tool)));
                         }
                     }
                     _ => {}
@@ -283,6 +285,8 @@ mod tests {
             "FROM python:3.13\nRUN pip install requests && pip cache purge\n",
             "FROM debian:12 AS b\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12\nCOPY --from=b /a /a\n",
             "FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n",
+            // Nothing named: an error, not a cache.
+            "FROM centos:7\nRUN yum install\n",
         ] {
             assert!(run_build(&PackageCache, text).is_empty(), "{text}");
         }

@@ -384,9 +384,20 @@ const REDIS: &[Row] = &[
 ];
 
 // nginx: each branch ends when the next of its kind (stable/mainline)
-// ships; checked 2026-11 against endoflife.date/api/nginx.json. 1.18–1.20
-// derived from the release dates of 1.20.0, 1.21.0 and 1.22.0.
+// ships, eol(x) = release(x+2); checked 2026-11 against
+// endoflife.date/api/nginx.json and `products/nginx.md`. The older
+// mainline rows (1.11–1.17) are derived the same way from the release
+// dates of 1.13.0, 1.15.0, 1.17.0 and 1.19.0.
 const NGINX: &[Row] = &[
+    ("1.8", Some((2016, 4, 26))),
+    ("1.10", Some((2017, 4, 12))),
+    ("1.11", Some((2017, 4, 25))),
+    ("1.12", Some((2018, 4, 17))),
+    ("1.13", Some((2018, 6, 5))),
+    ("1.14", Some((2019, 4, 23))),
+    ("1.15", Some((2019, 5, 21))),
+    ("1.16", Some((2020, 4, 20))),
+    ("1.17", Some((2020, 5, 26))),
     ("1.18", Some((2021, 4, 20))),
     ("1.19", Some((2021, 5, 25))),
     ("1.20", Some((2022, 5, 24))),
@@ -631,10 +642,55 @@ pub fn end_of_life(product: Product, cycle: &str) -> Option<Date> {
     latest
 }
 
+/// Whether the reference names an official image (Docker Hub `library/…`,
+/// also through the common mirrors), whose tags follow the official
+/// naming of the distribution underneath (`-bookworm`, `-alpine3.20`).
+fn is_official_like(r: &ImageRef) -> bool {
+    r.repository.starts_with("library/") || r.repository.contains("/library/")
+}
+
+/// The distribution parts of any official image's tag (`openjdk:8-jdk-buster`,
+/// `rust:bullseye`, `eclipse-temurin:17-jre-focal`).
+pub fn distro_parts(tag: &str) -> Vec<TagPart> {
+    let mut out = Vec::new();
+    if tag.len() > 128 {
+        return out;
+    }
+    for t in tag.split('-') {
+        let lt = t.to_ascii_lowercase();
+        let part = if let Some(v) = codename(DEBIAN_CODENAMES, &lt) {
+            Some((Product::Debian, v.to_string()))
+        } else if let Some(v) = codename(UBUNTU_CODENAMES, &lt) {
+            Some((Product::Ubuntu, v.to_string()))
+        } else {
+            lt.strip_prefix("alpine")
+                .filter(|v| is_version(v) && v.contains('.'))
+                .map(|v| (Product::Alpine, cycle_of(Product::Alpine, v)))
+        };
+        if let Some((product, cycle)) = part {
+            out.push(TagPart {
+                product,
+                cycle,
+                written: t.to_string(),
+            });
+        }
+    }
+    out
+}
+
 /// The parts of the image's tag that are past their end of life on `today`.
 pub fn judge(r: &ImageRef, today: Date) -> Vec<EolHit> {
     let Some(product) = product_of(r) else {
-        return Vec::new();
+        let Some(tag) = r.tag.as_deref().filter(|_| is_official_like(r)) else {
+            return Vec::new();
+        };
+        return distro_parts(tag)
+            .into_iter()
+            .filter_map(|part| {
+                let eol = end_of_life(part.product, &part.cycle)?;
+                (today > eol).then_some(EolHit { part, eol })
+            })
+            .collect();
     };
     let tag = match (&r.tag, &r.digest) {
         (Some(t), _) => t.as_str(),
@@ -730,6 +786,14 @@ mod tests {
         assert!(hits("nginx:stable-alpine", "2026-11-28").is_empty());
         assert!(hits("python", "2026-11-28").is_empty());
         assert!(hits("ghcr.io/acme/python:3.6", "2026-11-28").is_empty());
+        assert_eq!(hits("nginx:1.13-alpine", "2026-11-28"), vec!["nginx 1.13"]);
+        assert_eq!(
+            hits("eclipse-temurin:17-jre-focal", "2026-11-28"),
+            vec!["Ubuntu 20.04"]
+        );
+        assert_eq!(hits("rust:buster", "2026-11-28"), vec!["Debian 10"]);
+        assert!(hits("rust:1.64", "2026-11-28").is_empty());
+        assert!(hits("acme/tool:buster", "2026-11-28").is_empty());
         assert_eq!(
             hits("public.ecr.aws/docker/library/python:3.6", "2026-11-28"),
             vec!["Python 3.6"]
