@@ -56,6 +56,61 @@ impl BuildSpec {
 
     /// What a `COPY`/`ADD` copies from: the build context, an earlier stage
     /// (by name or index), or an image.
+    /// Every stage the build of the final stage needs, in index order: its
+    /// `FROM` chain, the stages it copies from (`COPY --from`) or mounts
+    /// (`RUN --mount=from=`), transitively. BuildKit builds only these, so
+    /// rules about the build judge only these; other stages never run.
+    pub fn needed_stages(&self) -> Vec<usize> {
+        let mut seen = vec![false; self.stages.len()];
+        let mut todo: Vec<usize> = self.final_stage.into_iter().collect();
+        while let Some(i) = todo.pop() {
+            if i >= seen.len() || seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            let stage = &self.stages[i];
+            if let BaseImage::Stage(p) = stage.from.base {
+                todo.push(p);
+            }
+            for ins in &stage.instructions {
+                match &ins.kind {
+                    InstrKind::Copy(c) => match self.copy_source(c) {
+                        CopySource::Stage(p) => todo.push(p),
+                        // An unknown `--from` may name any earlier stage.
+                        CopySource::Unknown => todo.extend(0..i),
+                        _ => {}
+                    },
+                    InstrKind::Run(r) => {
+                        for m in &r.mounts {
+                            if let Some(from) = m.option("from") {
+                                if let Some(p) = self.stage_index(from) {
+                                    todo.push(p);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (0..self.stages.len()).filter(|&i| seen[i]).collect()
+    }
+
+    /// The stage a `--from`/`from=` value names: a stage name (the last
+    /// one with that name) or a numeric index.
+    pub fn stage_index(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.stages.iter().rposition(|s| {
+            s.name
+                .as_ref()
+                .is_some_and(|n| n.value.eq_ignore_ascii_case(name))
+        }) {
+            return Some(i);
+        }
+        name.parse::<usize>()
+            .ok()
+            .filter(|&i| i < self.stages.len())
+    }
+
     pub fn copy_source(&self, copy: &CopyInstr) -> CopySource {
         let Some(from) = &copy.from else {
             return CopySource::Context;

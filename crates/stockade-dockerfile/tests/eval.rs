@@ -705,3 +705,31 @@ fn suppression_pragmas() {
     assert_eq!(items[2].reason.as_deref(), Some("no healthcheck"));
     assert_eq!(at(&f, items[6].comment), "# trivy:ignore:DS-0002");
 }
+
+#[test]
+fn needed_stages_follow_from_copy_and_mounts() {
+    let text = concat!(
+        "FROM alpine:3 AS tools\n",
+        "FROM golang:1 AS build\n",
+        "RUN --mount=from=tools,target=/t true\n",
+        "FROM debian:12 AS unused\n",
+        "FROM build AS test\n",
+        "FROM scratch\n",
+        "COPY --from=test /a /a\n",
+    );
+    let (_, spec, errs) = eval(text);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(spec.needed_stages(), vec![0, 1, 3, 4]);
+    let (_, spec, _) = eval_with(
+        text,
+        &EvalOptions {
+            target: Some("unused".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(spec.needed_stages(), vec![2]);
+    // An unresolvable --from may name any earlier stage.
+    let (_, spec, _) =
+        eval("FROM a:1 AS x\nFROM b:1 AS y\nFROM c:1\nARG S\nCOPY --from=$S /a /a\n");
+    assert_eq!(spec.needed_stages(), vec![0, 1, 2]);
+}

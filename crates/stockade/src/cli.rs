@@ -29,7 +29,13 @@ pub struct Cli {
 /// `0.1.0 (rule catalog 2026.11.1)`.
 pub fn long_version() -> &'static str {
     static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    V.get_or_init(|| format!("{} (rule catalog {})", env!("CARGO_PKG_VERSION"), stockade_rules::CATALOG_VERSION))
+    V.get_or_init(|| {
+        format!(
+            "{} (rule catalog {})",
+            env!("CARGO_PKG_VERSION"),
+            stockade_rules::CATALOG_VERSION
+        )
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,7 +152,9 @@ fn run_scan(a: ScanArgs) -> i32 {
                 match std::env::var(ba) {
                     Ok(v) if !ba.is_empty() => build_args.push((ba.clone(), v)),
                     _ => {
-                        eprintln!("stockade: --build-arg `{ba}`: expected NAME=VALUE (or NAME set in the environment)");
+                        eprintln!(
+                            "stockade: --build-arg `{ba}`: expected NAME=VALUE (or NAME set in the environment)"
+                        );
                         return EXIT_ERROR;
                     }
                 }
@@ -155,11 +163,18 @@ fn run_scan(a: ScanArgs) -> i32 {
     }
     let opts = ScanOptions {
         paths: a.paths.clone(),
-        kind: a.kind.as_deref().map(|k| Kind::parse(k).expect("clap validated the kind")),
+        kind: a
+            .kind
+            .as_deref()
+            .map(|k| Kind::parse(k).expect("clap validated the kind")),
         build_args,
         target: a.target.clone(),
         config: a.config.clone(),
-        cli: CliPolicy { select: a.select.clone(), ignore: a.ignore.clone(), fail_on: a.fail_on },
+        cli: CliPolicy {
+            select: a.select.clone(),
+            ignore: a.ignore.clone(),
+            fail_on: a.fail_on,
+        },
         compose_files: a.compose.clone(),
         env_files: a.env_files.clone(),
         use_env: a.use_env,
@@ -193,7 +208,10 @@ fn run_scan(a: ScanArgs) -> i32 {
         OutputFormat::Github => stockade_report::Format::Github,
         OutputFormat::Markdown => stockade_report::Format::Markdown,
     };
-    let human = stockade_report::HumanOptions { color: color_wanted(a.no_color, a.output.is_some()), width: None };
+    let human = stockade_report::HumanOptions {
+        color: color_wanted(a.no_color, a.output.is_some()),
+        width: None,
+    };
     let write_result = match &a.output {
         Some(path) => {
             let mut buf = Vec::new();

@@ -60,7 +60,8 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         Config::parse(&text, path)
     }
 
@@ -91,13 +92,23 @@ impl Config {
         }
         let excludes = b.build().map_err(|e| format!("{}: {e}", path.display()))?;
         if let Some(f) = &file.fail_on {
-            f.parse::<Severity>().map_err(|e| format!("{}: fail-on: {e}", path.display()))?;
+            f.parse::<Severity>()
+                .map_err(|e| format!("{}: fail-on: {e}", path.display()))?;
         }
         for (k, v) in &file.severity {
-            v.parse::<Severity>().map_err(|e| format!("{}: severity.{k}: {e}", path.display()))?;
+            v.parse::<Severity>()
+                .map_err(|e| format!("{}: severity.{k}: {e}", path.display()))?;
         }
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        Ok(Config { path: Some(path.to_path_buf()), base, file, excludes })
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            base,
+            file,
+            excludes,
+        })
     }
 
     /// Whether `path` is excluded (matched relative to the config's directory).
@@ -126,8 +137,18 @@ impl Config {
     /// The policy from this file, then the command line on top.
     pub fn policy(&self, cli: &CliPolicy) -> Policy {
         let mut p = Policy::default();
-        p.select = self.file.select.iter().map(|s| Selector::parse(s)).collect();
-        p.ignore = self.file.ignore.iter().map(|s| Selector::parse(s)).collect();
+        p.select = self
+            .file
+            .select
+            .iter()
+            .map(|s| Selector::parse(s))
+            .collect();
+        p.ignore = self
+            .file
+            .ignore
+            .iter()
+            .map(|s| Selector::parse(s))
+            .collect();
         for (k, v) in &self.file.severity {
             if let Ok(sev) = v.parse() {
                 p.severity.push((Selector::parse(k), sev));
@@ -139,7 +160,8 @@ impl Config {
         if !cli.select.is_empty() {
             p.select = cli.select.iter().map(|s| Selector::parse(s)).collect();
         }
-        p.ignore.extend(cli.ignore.iter().map(|s| Selector::parse(s)));
+        p.ignore
+            .extend(cli.ignore.iter().map(|s| Selector::parse(s)));
         if let Some(f) = cli.fail_on {
             p.fail_on = f;
         }
@@ -164,7 +186,11 @@ pub struct ConfigFinder {
 impl ConfigFinder {
     pub fn nearest(&self, start: &Path) -> Option<PathBuf> {
         let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
-        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
         let mut visited = Vec::new();
         let mut found = None;
         while let Some(d) = dir {
@@ -206,7 +232,10 @@ mod tests {
         let p = c.policy(&CliPolicy::default());
         assert_eq!(p.fail_on, Severity::Medium);
         assert_eq!(p.ignore.len(), 2);
-        let p = c.policy(&CliPolicy { fail_on: Some(Severity::High), ..Default::default() });
+        let p = c.policy(&CliPolicy {
+            fail_on: Some(Severity::High),
+            ..Default::default()
+        });
         assert_eq!(p.fail_on, Severity::High);
     }
 

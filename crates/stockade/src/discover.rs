@@ -21,7 +21,9 @@ impl Kind {
             "compose" => Ok(Kind::Compose),
             "script" | "shell" | "sh" => Ok(Kind::Script),
             "makefile" | "make" => Ok(Kind::Makefile),
-            _ => Err(format!("unknown kind `{s}` (expected dockerfile, compose, script or makefile)")),
+            _ => Err(format!(
+                "unknown kind `{s}` (expected dockerfile, compose, script or makefile)"
+            )),
         }
     }
 }
@@ -30,8 +32,31 @@ impl Kind {
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 const NOT_DOCKERFILE_EXT: &[&str] = &[
-    "dockerignore", "md", "txt", "rst", "j2", "jinja", "jinja2", "tmpl", "tpl", "template", "erb", "orig",
-    "bak", "swp", "patch", "diff", "json", "yml", "yaml", "sh", "py", "go", "rs", "html", "lock",
+    "dockerignore",
+    "md",
+    "txt",
+    "rst",
+    "j2",
+    "jinja",
+    "jinja2",
+    "tmpl",
+    "tpl",
+    "template",
+    "erb",
+    "orig",
+    "bak",
+    "swp",
+    "patch",
+    "diff",
+    "json",
+    "yml",
+    "yaml",
+    "sh",
+    "py",
+    "go",
+    "rs",
+    "html",
+    "lock",
 ];
 
 /// Classifies a file by its name alone.
@@ -44,7 +69,9 @@ pub fn kind_by_name(path: &Path) -> Option<Kind> {
             return Some(Kind::Dockerfile);
         }
         if let Some(rest) = lower.strip_prefix(stem) {
-            if rest.starts_with(['.', '-', '_']) && !ext.is_some_and(|e| NOT_DOCKERFILE_EXT.contains(&e)) {
+            if rest.starts_with(['.', '-', '_'])
+                && !ext.is_some_and(|e| NOT_DOCKERFILE_EXT.contains(&e))
+            {
                 return Some(Kind::Dockerfile);
             }
         }
@@ -54,7 +81,10 @@ pub fn kind_by_name(path: &Path) -> Option<Kind> {
     }
     if matches!(ext, Some("yml" | "yaml")) {
         let stem = &lower[..lower.len() - ext.map_or(0, |e| e.len() + 1)];
-        if stem.starts_with("compose") || stem.starts_with("docker-compose") || stem.ends_with(".compose") {
+        if stem.starts_with("compose")
+            || stem.starts_with("docker-compose")
+            || stem.ends_with(".compose")
+        {
             return Some(Kind::Compose);
         }
         return None;
@@ -70,7 +100,9 @@ pub fn kind_by_name(path: &Path) -> Option<Kind> {
 
 /// Whether a file whose name says nothing is worth reading to sniff.
 pub fn sniffable(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
     match name.rsplit_once('.') {
         None => true,
         Some(("", _)) => false, // dotfiles
@@ -96,7 +128,10 @@ pub fn kind_by_content(path: Option<&Path>, text: &str) -> Option<Kind> {
                 [p, ..] => p.rsplit('/').next().unwrap_or(p),
                 [] => "",
             };
-            if matches!(prog, "sh" | "bash" | "dash" | "ksh" | "zsh" | "ash" | "busybox") {
+            if matches!(
+                prog,
+                "sh" | "bash" | "dash" | "ksh" | "zsh" | "ash" | "busybox"
+            ) {
                 return Some(Kind::Script);
             }
             return None;
@@ -129,7 +164,10 @@ pub struct Candidate {
 pub fn walk(root: &Path, forced: Option<Kind>) -> (Vec<Candidate>, Vec<(PathBuf, String)>) {
     let out = Mutex::new(Vec::new());
     let errs = Mutex::new(Vec::new());
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(8);
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -147,7 +185,11 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> (Vec<Candidate>, Vec<(PathBuf,
                             let p = e.path();
                             let kind = forced.or_else(|| kind_by_name(p));
                             if kind.is_some() || sniffable(p) {
-                                let c = Candidate { path: p.to_path_buf(), kind, explicit: false };
+                                let c = Candidate {
+                                    path: p.to_path_buf(),
+                                    kind,
+                                    explicit: false,
+                                };
                                 out.lock().unwrap_or_else(|e| e.into_inner()).push(c);
                             }
                         }
@@ -157,7 +199,9 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> (Vec<Candidate>, Vec<(PathBuf,
                             ignore::Error::WithPath { path, .. } => path.clone(),
                             _ => root.to_path_buf(),
                         };
-                        errs.lock().unwrap_or_else(|e| e.into_inner()).push((path, err.to_string()));
+                        errs.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((path, err.to_string()));
                     }
                 }
                 ignore::WalkState::Continue
@@ -175,13 +219,34 @@ mod tests {
     #[test]
     fn names() {
         let k = |n: &str| kind_by_name(Path::new(n));
-        for n in ["Dockerfile", "dockerfile", "Dockerfile.prod", "Dockerfile-dev", "app.Dockerfile", "x.dockerfile", "Containerfile", "Containerfile.arm"] {
+        for n in [
+            "Dockerfile",
+            "dockerfile",
+            "Dockerfile.prod",
+            "Dockerfile-dev",
+            "app.Dockerfile",
+            "x.dockerfile",
+            "Containerfile",
+            "Containerfile.arm",
+        ] {
             assert_eq!(k(n), Some(Kind::Dockerfile), "{n}");
         }
-        for n in ["Dockerfile.dockerignore", "Dockerfile.md", "Dockerfiles", "README", "compose.json"] {
+        for n in [
+            "Dockerfile.dockerignore",
+            "Dockerfile.md",
+            "Dockerfiles",
+            "README",
+            "compose.json",
+        ] {
             assert_eq!(k(n), None, "{n}");
         }
-        for n in ["compose.yaml", "compose.override.yml", "docker-compose.yml", "docker-compose.prod.yaml", "app.compose.yml"] {
+        for n in [
+            "compose.yaml",
+            "compose.override.yml",
+            "docker-compose.yml",
+            "docker-compose.prod.yaml",
+            "app.compose.yml",
+        ] {
             assert_eq!(k(n), Some(Kind::Compose), "{n}");
         }
         assert_eq!(k("values.yaml"), None);
@@ -194,7 +259,10 @@ mod tests {
         assert!(sniffable(Path::new("build/Imagefile")));
         assert!(sniffable(Path::new("ci/values.yaml")));
         assert!(!sniffable(Path::new("main.c")));
-        assert_eq!(kind_by_content(None, "#!/usr/bin/env bash\ndocker run x\n"), Some(Kind::Script));
+        assert_eq!(
+            kind_by_content(None, "#!/usr/bin/env bash\ndocker run x\n"),
+            Some(Kind::Script)
+        );
         assert_eq!(kind_by_content(None, "#!/usr/bin/python3\n"), None);
     }
 }

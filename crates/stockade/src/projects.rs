@@ -8,16 +8,29 @@ use stockade_core::{Finding, InputError};
 
 /// `compose.override.yaml` and friends are merged into their base file.
 pub fn is_override_of_present(path: &Path, present: &HashSet<PathBuf>) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
     let lower = name.to_ascii_lowercase();
     for (ov, bases) in [
-        ("compose.override.yaml", &["compose.yaml", "compose.yml"][..]),
+        (
+            "compose.override.yaml",
+            &["compose.yaml", "compose.yml"][..],
+        ),
         ("compose.override.yml", &["compose.yml", "compose.yaml"][..]),
-        ("docker-compose.override.yml", &["docker-compose.yml", "docker-compose.yaml"][..]),
-        ("docker-compose.override.yaml", &["docker-compose.yaml", "docker-compose.yml"][..]),
+        (
+            "docker-compose.override.yml",
+            &["docker-compose.yml", "docker-compose.yaml"][..],
+        ),
+        (
+            "docker-compose.override.yaml",
+            &["docker-compose.yaml", "docker-compose.yml"][..],
+        ),
     ] {
         if lower == ov {
-            return bases.iter().any(|b| present.contains(&path.with_file_name(b)));
+            return bases
+                .iter()
+                .any(|b| present.contains(&path.with_file_name(b)));
         }
     }
     false
@@ -39,7 +52,11 @@ fn judge_project(
     let mut findings = Vec::new();
     if let Some(p) = project {
         for spec in &p.services {
-            findings.extend(stockade_rules::check_container(spec, &settings.ctx, &settings.policy));
+            findings.extend(stockade_rules::check_container(
+                spec,
+                &settings.ctx,
+                &settings.policy,
+            ));
         }
     }
     let _ = env;
@@ -56,16 +73,33 @@ pub fn scan_compose_file(
 ) -> (usize, Vec<Finding>, Vec<InputError>, bool) {
     let settings = match env.settings_for(disk) {
         Ok(s) => s,
-        Err(e) => return (0, Vec::new(), vec![InputError::new(display, None, e)], false),
+        Err(e) => {
+            return (
+                0,
+                Vec::new(),
+                vec![InputError::new(display, None, e)],
+                false,
+            );
+        }
     };
     let opts = load_options(env);
-    let file = env.sources.add(display.to_string(), disk.map(Path::to_path_buf), text);
+    let file = env
+        .sources
+        .add(display.to_string(), disk.map(Path::to_path_buf), text);
     let mut files = vec![file];
     if let Some(ov) = disk.and_then(stockade_compose::default_override) {
         match crate::scan::read_text(&ov) {
-            Ok(t) => files.push(env.sources.add(ov.display().to_string(), Some(ov.clone()), t)),
+            Ok(t) => files.push(
+                env.sources
+                    .add(ov.display().to_string(), Some(ov.clone()), t),
+            ),
             Err(e) => {
-                return (1, Vec::new(), vec![InputError::new(ov.display().to_string(), None, e)], false);
+                return (
+                    1,
+                    Vec::new(),
+                    vec![InputError::new(ov.display().to_string(), None, e)],
+                    false,
+                );
             }
         }
     }
@@ -76,11 +110,17 @@ pub fn scan_compose_file(
 }
 
 /// `--compose a.yml --compose b.yml`: one project from several files.
-pub fn scan_compose_project(env: &Env, files: &[PathBuf]) -> (usize, Vec<Finding>, Vec<InputError>, bool) {
+pub fn scan_compose_project(
+    env: &Env,
+    files: &[PathBuf],
+) -> (usize, Vec<Finding>, Vec<InputError>, bool) {
     let settings = match env.settings_for(files.first().map(PathBuf::as_path)) {
         Ok(s) => s,
         Err(e) => {
-            let p = files.first().map(|p| p.display().to_string()).unwrap_or_default();
+            let p = files
+                .first()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             return (0, Vec::new(), vec![InputError::new(p, None, e)], false);
         }
     };
@@ -106,7 +146,11 @@ pub fn scan_script(
     let (specs, errors) = stockade_dockercli::specs_from_script(&file, sk);
     let mut findings = Vec::new();
     for spec in &specs {
-        findings.extend(stockade_rules::check_container(spec, &settings.ctx, &settings.policy));
+        findings.extend(stockade_rules::check_container(
+            spec,
+            &settings.ctx,
+            &settings.policy,
+        ));
     }
     (findings, errors)
 }
@@ -118,8 +162,17 @@ mod tests {
     #[test]
     fn overrides_attach_to_present_base() {
         let present: HashSet<PathBuf> = [PathBuf::from("a/compose.yaml")].into_iter().collect();
-        assert!(is_override_of_present(Path::new("a/compose.override.yaml"), &present));
-        assert!(!is_override_of_present(Path::new("b/compose.override.yaml"), &present));
-        assert!(!is_override_of_present(Path::new("a/compose.yaml"), &present));
+        assert!(is_override_of_present(
+            Path::new("a/compose.override.yaml"),
+            &present
+        ));
+        assert!(!is_override_of_present(
+            Path::new("b/compose.override.yaml"),
+            &present
+        ));
+        assert!(!is_override_of_present(
+            Path::new("a/compose.yaml"),
+            &present
+        ));
     }
 }

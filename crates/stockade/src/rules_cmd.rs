@@ -30,7 +30,8 @@ fn doc_text(m: &'static stockade_rules::RuleMeta) -> &'static str {
     static DOCS: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
     let map = DOCS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    map.entry(m.id).or_insert_with(|| Box::leak(m.doc().into_boxed_str()))
+    map.entry(m.id)
+        .or_insert_with(|| Box::leak(m.doc().into_boxed_str()))
 }
 
 fn targets(t: &[Target]) -> String {
@@ -62,7 +63,12 @@ pub fn run(a: RulesArgs) -> i32 {
             return EXIT_OK;
         }
         println!("{}: {}\n", m.id, m.title);
-        println!("category: {}    severity: {}    judges: {}", m.category, m.severity, targets(m.targets));
+        println!(
+            "category: {}    severity: {}    judges: {}",
+            m.category,
+            m.severity,
+            targets(m.targets)
+        );
         if !m.aliases.is_empty() {
             println!("aliases:  {}", m.aliases.join(", "));
         }
@@ -86,8 +92,17 @@ pub fn run(a: RulesArgs) -> i32 {
     println!("{:<8} {:<17} {:<9} TITLE", "ID", "CATEGORY", "SEVERITY");
     for r in catalog() {
         let m = r.meta();
-        println!("{:<8} {:<17} {:<9} {}", m.id, m.category.as_str(), m.severity.as_str(), m.title);
+        println!(
+            "{:<8} {:<17} {:<9} {}",
+            m.id,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.title
+        );
     }
-    println!("\n{} rules. `stockade rules ID` prints a rule's documentation.", catalog().len());
+    println!(
+        "\n{} rules. `stockade rules ID` prints a rule's documentation.",
+        catalog().len()
+    );
     EXIT_OK
 }

@@ -57,7 +57,9 @@ impl Env<'_> {
         let config = match &self.forced {
             Some(c) => c.clone(),
             None => {
-                let start = path.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+                let start = path
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from("."));
                 let found = self.finder.nearest(&start);
                 let mut cache = self.configs.lock().unwrap_or_else(|e| e.into_inner());
                 cache
@@ -75,7 +77,11 @@ impl Env<'_> {
         if let Some(d) = config.file.max_image_age_days {
             ctx.max_image_age_days = d;
         }
-        Ok(Settings { policy, ctx, config })
+        Ok(Settings {
+            policy,
+            ctx,
+            config,
+        })
     }
 }
 
@@ -83,9 +89,14 @@ impl Env<'_> {
 pub fn read_text(path: &Path) -> Result<String, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map_err(|e| format!("cannot read: {e}"))?;
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read: {e}"))?;
     if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("file is larger than {} MiB; not scanned", MAX_FILE_BYTES / 1024 / 1024));
+        return Err(format!(
+            "file is larger than {} MiB; not scanned",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
     }
     bytes_to_text(buf)
 }
@@ -115,18 +126,32 @@ struct Unit {
 
 /// Runs a whole scan.
 pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
-    let mut result = ScanResult { findings: Vec::new(), errors: Vec::new(), files: 0, failed: false, fail_on: Severity::Low };
+    let mut result = ScanResult {
+        findings: Vec::new(),
+        errors: Vec::new(),
+        files: 0,
+        failed: false,
+        fail_on: Severity::Low,
+    };
     let forced = match &opts.config {
         Some(p) => match Config::load(p) {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => {
-                result.errors.push(InputError::new(p.display().to_string(), None, e));
+                result
+                    .errors
+                    .push(InputError::new(p.display().to_string(), None, e));
                 return result;
             }
         },
         None => None,
     };
-    let env = Env { opts, sources, finder: ConfigFinder::default(), configs: Mutex::new(HashMap::new()), forced };
+    let env = Env {
+        opts,
+        sources,
+        finder: ConfigFinder::default(),
+        configs: Mutex::new(HashMap::new()),
+        forced,
+    };
 
     let paths: Vec<String> = if opts.paths.is_empty() && opts.compose_files.is_empty() {
         vec![".".into()]
@@ -142,25 +167,55 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
     for p in &paths {
         if p == "-" {
             let mut buf = Vec::new();
-            match std::io::stdin().take(MAX_FILE_BYTES + 1).read_to_end(&mut buf) {
+            match std::io::stdin()
+                .take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut buf)
+            {
                 Ok(_) => match bytes_to_text(buf) {
-                    Ok(t) => units.push(Unit { display: "-".into(), disk: None, kind: opts.kind, explicit: true, stdin: Some(t) }),
+                    Ok(t) => units.push(Unit {
+                        display: "-".into(),
+                        disk: None,
+                        kind: opts.kind,
+                        explicit: true,
+                        stdin: Some(t),
+                    }),
                     Err(e) => result.errors.push(InputError::new("-", None, e)),
                 },
-                Err(e) => result.errors.push(InputError::new("-", None, format!("cannot read stdin: {e}"))),
+                Err(e) => result.errors.push(InputError::new(
+                    "-",
+                    None,
+                    format!("cannot read stdin: {e}"),
+                )),
             }
             continue;
         }
         let path = Path::new(p);
         match std::fs::metadata(path) {
-            Err(e) => result.errors.push(InputError::new(p.clone(), None, format!("cannot read: {e}"))),
+            Err(e) => result.errors.push(InputError::new(
+                p.clone(),
+                None,
+                format!("cannot read: {e}"),
+            )),
             Ok(m) if m.is_dir() => {
                 let (found, errs) = discover::walk(path, opts.kind);
                 for (ep, e) in errs {
-                    result.errors.push(InputError::new(ep.display().to_string(), None, e));
+                    result
+                        .errors
+                        .push(InputError::new(ep.display().to_string(), None, e));
                 }
-                for Candidate { path: cp, kind, explicit } in found {
-                    units.push(Unit { display: display_path(&cp), disk: Some(cp), kind, explicit, stdin: None });
+                for Candidate {
+                    path: cp,
+                    kind,
+                    explicit,
+                } in found
+                {
+                    units.push(Unit {
+                        display: display_path(&cp),
+                        disk: Some(cp),
+                        kind,
+                        explicit,
+                        stdin: None,
+                    });
                 }
             }
             Ok(_) => units.push(Unit {
@@ -174,7 +229,8 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
     }
 
     // Compose override files are merged into their base file's project, not scanned alone.
-    let present: std::collections::HashSet<PathBuf> = units.iter().filter_map(|u| u.disk.clone()).collect();
+    let present: std::collections::HashSet<PathBuf> =
+        units.iter().filter_map(|u| u.disk.clone()).collect();
     units.retain(|u| match (&u.disk, u.explicit) {
         (Some(d), false) => !crate::projects::is_override_of_present(d, &present),
         _ => true,
@@ -190,19 +246,31 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
         result.failed |= failed;
     }
     if !opts.compose_files.is_empty() {
-        let (files, f, e, failed) = crate::projects::scan_compose_project(&env, &opts.compose_files);
+        let (files, f, e, failed) =
+            crate::projects::scan_compose_project(&env, &opts.compose_files);
         result.files += files;
         findings.extend(f);
         result.errors.extend(e);
         result.failed |= failed;
     }
     // Stable order: by path, then position, then rule.
-    let path_of = |f: &Finding| f.span.and_then(|s| sources.get(s.file)).map(|sf| sf.path.clone()).unwrap_or_default();
-    let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (path_of(&f), f)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.sort_key().cmp(&b.1.sort_key())));
+    let path_of = |f: &Finding| {
+        f.span
+            .and_then(|s| sources.get(s.file))
+            .map(|sf| sf.path.clone())
+            .unwrap_or_default()
+    };
+    let mut keyed: Vec<(String, Finding)> =
+        findings.into_iter().map(|f| (path_of(&f), f)).collect();
+    keyed.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.sort_key().cmp(&b.1.sort_key()))
+    });
     keyed.dedup_by(|a, b| a.1 == b.1);
     result.findings = keyed.into_iter().map(|(_, f)| f).collect();
-    result.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.span.cmp(&b.span)));
+    result
+        .errors
+        .sort_by(|a, b| a.path.cmp(&b.path).then(a.span.cmp(&b.span)));
     result
 }
 
@@ -215,7 +283,14 @@ fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool
     let mut errors = Vec::new();
     let settings = match env.settings_for(u.disk.as_deref()) {
         Ok(s) => s,
-        Err(e) => return (0, Vec::new(), vec![InputError::new(u.display.clone(), None, e)], false),
+        Err(e) => {
+            return (
+                0,
+                Vec::new(),
+                vec![InputError::new(u.display.clone(), None, e)],
+                false,
+            );
+        }
     };
     if let Some(d) = &u.disk {
         if !u.explicit && settings.config.excluded(d) {
@@ -235,7 +310,10 @@ fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool
             }
         },
     };
-    let kind = match u.kind.or_else(|| discover::kind_by_content(u.disk.as_deref(), &text)) {
+    let kind = match u
+        .kind
+        .or_else(|| discover::kind_by_content(u.disk.as_deref(), &text))
+    {
         Some(k) => k,
         None => {
             if u.explicit {
@@ -253,20 +331,36 @@ fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool
         Kind::Compose => {
             return crate::projects::scan_compose_file(env, &u.display, u.disk.as_deref(), text);
         }
-        Kind::Script | Kind::Makefile => crate::projects::scan_script(env, u.display.clone(), u.disk.clone(), text, kind, &settings),
+        Kind::Script | Kind::Makefile => crate::projects::scan_script(
+            env,
+            u.display.clone(),
+            u.disk.clone(),
+            text,
+            kind,
+            &settings,
+        ),
     };
     errors.append(&mut errs);
     let failed = findings.iter().any(|f| settings.policy.fails(f));
     (1, findings, errors, failed)
 }
 
-fn scan_dockerfile(env: &Env, u: &Unit, text: String, s: &Settings) -> (Vec<Finding>, Vec<InputError>) {
+fn scan_dockerfile(
+    env: &Env,
+    u: &Unit,
+    text: String,
+    s: &Settings,
+) -> (Vec<Finding>, Vec<InputError>) {
     let file = env.sources.add(u.display.clone(), u.disk.clone(), text);
     let eval = stockade_dockerfile::EvalOptions {
         build_args: env.opts.build_args.clone(),
         target: env.opts.target.clone(),
         context_dir: u.disk.as_deref().and_then(Path::parent).map(|p| {
-            if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() }
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
         }),
     };
     let (spec, errors) = stockade_dockerfile::evaluate(&file, &eval);

@@ -33,15 +33,29 @@ const DOCKERFILE: &[(&str, Map)] = &[
     ("apt_get_install_lists_were_not_deleted", Rules(&["SKD132"])),
     ("apt_get_install_pin_version_not_defined", Out(PIN)),
     ("apt_get_missing_flags_to_avoid_manual_input", Out(STYLE)),
-    ("apt_get_not_avoiding_additional_packages", Rules(&["SKD131"])),
+    (
+        "apt_get_not_avoiding_additional_packages",
+        Rules(&["SKD131"]),
+    ),
     ("changing_default_shell_using_run_command", Out(STYLE)),
-    ("chown_flag_exists", Disagree("KICS flags every COPY --chown; our guidance recommends COPY --chown for the files the runtime user needs (SKD162 suggests it)")),
+    (
+        "chown_flag_exists",
+        Disagree(
+            "KICS flags every COPY --chown; our guidance recommends COPY --chown for the files the runtime user needs (SKD162 suggests it)",
+        ),
+    ),
     ("copy_from_references_current_from_alias", Out(STYLE)),
-    ("copy_with_more_than_two_arguments_not_ending_with_slash", Out(STYLE)),
+    (
+        "copy_with_more_than_two_arguments_not_ending_with_slash",
+        Out(STYLE),
+    ),
     ("curl_or_wget_instead_of_add", Rules(&["SKD112"])),
     ("exposing_port_22", Rules(&["SKD140"])),
     ("gem_install_without_version", Out(PIN)),
-    ("healthcheck_instruction_missing", Out("availability, not security")),
+    (
+        "healthcheck_instruction_missing",
+        Out("availability, not security"),
+    ),
     ("image_version_not_explicit", Rules(&["SKD110"])),
     ("image_version_using_latest", Rules(&["SKD110"])),
     ("last_user_is_root", Rules(&["SKD101"])),
@@ -64,7 +78,10 @@ const DOCKERFILE: &[(&str, Map)] = &[
     ("run_using_wget_and_curl", Out(STYLE)),
     ("run_utilities_and_posix_commands", Out(STYLE)),
     ("same_alias_in_different_froms", Out(STYLE)),
-    ("shell_running_a_pipe_without_pipefail_flag", Out("pipefail is build correctness; the dangerous pipe (download into a shell) is SKD113")),
+    (
+        "shell_running_a_pipe_without_pipefail_flag",
+        Out("pipefail is build correctness; the dangerous pipe (download into a shell) is SKD113"),
+    ),
     ("unix_ports_out_of_range", Rules(&["SKD141"])),
     ("unpinned_package_version_in_apk_add", Out(PIN)),
     ("unpinned_package_version_in_pip_install", Out(PIN)),
@@ -79,9 +96,18 @@ const DOCKERFILE: &[(&str, Map)] = &[
 ];
 
 const COMPOSE: &[(&str, Map)] = &[
-    ("cgroup_not_default", Out("a custom cgroup parent is an operations choice, not a weakening")),
-    ("container_capabilities_unrestricted", Rules(&["SKD208", "SKD209"])),
-    ("container_traffic_not_bound_to_host_interface", Rules(&["SKD219", "SKD220", "SKD221", "SKD222"])),
+    (
+        "cgroup_not_default",
+        Out("a custom cgroup parent is an operations choice, not a weakening"),
+    ),
+    (
+        "container_capabilities_unrestricted",
+        Rules(&["SKD208", "SKD209"]),
+    ),
+    (
+        "container_traffic_not_bound_to_host_interface",
+        Rules(&["SKD219", "SKD220", "SKD221", "SKD222"]),
+    ),
     ("cpus_not_limited", Rules(&["SKD217"])),
     ("default_seccomp_profile_disabled", Rules(&["SKD212"])),
     ("docker_socket_mounted_in_container", Rules(&["SKD201"])),
@@ -91,14 +117,31 @@ const COMPOSE: &[(&str, Map)] = &[
     ("no_new_privileges_not_set", Rules(&["SKD215"])),
     ("pids_limit_not_set", Rules(&["SKD218"])),
     ("privileged_containers_enabled", Rules(&["SKD205"])),
-    ("privileged_ports_mapped_in_container", Disagree("KICS flags ports below 1024 on either side (`7000:80`); a low port inside the container gives the host nothing. We flag remote-administration and data-store ports and publication on all interfaces (SKD220, SKD222) instead")),
-    ("restart_policy_on_failure_not_set_to_5", Out("availability policy, not security")),
-    ("security_opt_not_set", Rules(&["SKD212", "SKD213", "SKD214", "SKD215"])),
+    (
+        "privileged_ports_mapped_in_container",
+        Disagree(
+            "KICS flags ports below 1024 on either side (`7000:80`); a low port inside the container gives the host nothing. We flag remote-administration and data-store ports and publication on all interfaces (SKD220, SKD222) instead",
+        ),
+    ),
+    (
+        "restart_policy_on_failure_not_set_to_5",
+        Out("availability policy, not security"),
+    ),
+    (
+        "security_opt_not_set",
+        Rules(&["SKD212", "SKD213", "SKD214", "SKD215"]),
+    ),
     ("shared_host_ipc_namespace", Rules(&["SKD210"])),
     ("shared_host_network_namespace", Rules(&["SKD210"])),
     ("shared_host_user_namespace", Rules(&["SKD210"])),
-    ("shared_volumes_between_containers", Out("sharing a named volume between services is ordinary; host paths are judged by SKD203")),
-    ("volume_has_sensitive_host_directory", Rules(&["SKD201", "SKD203"])),
+    (
+        "shared_volumes_between_containers",
+        Out("sharing a named volume between services is ordinary; host paths are judged by SKD203"),
+    ),
+    (
+        "volume_has_sensitive_host_directory",
+        Rules(&["SKD201", "SKD203"]),
+    ),
     ("volume_mounted_in_multiple_containers", Rules(&["SKD204"])),
 ];
 
@@ -141,11 +184,18 @@ const SAMPLE_DISAGREE: &[(&str, &str)] = &[
     ),
 ];
 
-const SECRETS: &[(&str, Map)] = &[("passwords_and_secrets", Rules(&["SKD120", "SKD121", "SKD122", "SKD123"]))];
+const SECRETS: &[(&str, Map)] = &[(
+    "passwords_and_secrets",
+    Rules(&["SKD120", "SKD121", "SKD122", "SKD123"]),
+)];
 
 fn corpus() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/kics");
-    assert!(p.is_dir(), "the KICS corpus is missing at {} (it ships beside the repository in shared/)", p.display());
+    assert!(
+        p.is_dir(),
+        "the KICS corpus is missing at {} (it ships beside the repository in shared/)",
+        p.display()
+    );
     p
 }
 
@@ -173,15 +223,32 @@ fn samples(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 }
 
 /// Runs stockade on `files` with only `rules` selected; returns path → lines flagged, and the error count.
-pub fn run(files: &[PathBuf], rules: &[&str], kind: &str) -> (BTreeMap<String, BTreeSet<u64>>, usize) {
+pub fn run(
+    files: &[PathBuf],
+    rules: &[&str],
+    kind: &str,
+) -> (BTreeMap<String, BTreeSet<u64>>, usize) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stockade"));
-    cmd.args(["scan", "--format", "json", "--fail-on", "critical", "--kind", kind, "--select"])
-        .arg(rules.join(","))
-        .args(files)
-        .env("STOCKADE_TODAY", "2026-11-28");
+    cmd.args([
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+        "--kind",
+        kind,
+        "--select",
+    ])
+    .arg(rules.join(","))
+    .args(files)
+    .env("STOCKADE_TODAY", "2026-11-28");
     let out = cmd.output().expect("run stockade");
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("bad JSON from stockade ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad JSON from stockade ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
     let mut by_file: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
     for f in v["findings"].as_array().into_iter().flatten() {
         let path = f["location"]["path"].as_str().unwrap_or("").to_string();
@@ -199,26 +266,48 @@ pub fn agreement(platform_dir: &Path, table: &[(&str, Map)], kind: &str) -> Vec<
         let dir = platform_dir.join(query).join("test");
         assert!(dir.is_dir(), "no KICS samples for {query}");
         let expected: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("positive_expected_result.json")).expect("expected results"),
+            &std::fs::read_to_string(dir.join("positive_expected_result.json"))
+                .expect("expected results"),
         )
         .expect("expected results JSON");
         let positives = samples(&dir, "positive");
         let negatives = samples(&dir, "negative");
         let invalid = |p: &PathBuf| INVALID_COMPOSE.iter().any(|i| p.ends_with(i));
-        let expected_errors = positives.iter().chain(&negatives).filter(|p| invalid(p)).count();
+        let expected_errors = positives
+            .iter()
+            .chain(&negatives)
+            .filter(|p| invalid(p))
+            .count();
         let (pos_hits, pos_err) = run(&positives, rules, kind);
         let (neg_hits, neg_err) = run(&negatives, rules, kind);
-        let mut row = Row { query: query.to_string(), errors: (pos_err + neg_err).abs_diff(expected_errors), ..Default::default() };
+        let mut row = Row {
+            query: query.to_string(),
+            errors: (pos_err + neg_err).abs_diff(expected_errors),
+            ..Default::default()
+        };
         for e in expected.as_array().into_iter().flatten() {
-            let file = e["filename"].as_str().or(e["fileName"].as_str()).map(str::to_string).unwrap_or_else(|| {
-                positives[0].file_name().unwrap().to_string_lossy().into_owned()
-            });
+            let file = e["filename"]
+                .as_str()
+                .or(e["fileName"].as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    positives[0]
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned()
+                });
             let line = e["line"].as_u64().unwrap_or(0);
-            if SAMPLE_DISAGREE.iter().any(|(p, _)| *p == format!("{query}/test/{file}")) {
+            if SAMPLE_DISAGREE
+                .iter()
+                .any(|(p, _)| *p == format!("{query}/test/{file}"))
+            {
                 continue;
             }
             row.expected += 1;
-            let hits = pos_hits.iter().find(|(p, _)| p.ends_with(&format!("/{file}")));
+            let hits = pos_hits
+                .iter()
+                .find(|(p, _)| p.ends_with(&format!("/{file}")));
             if let Some((_, lines)) = hits {
                 row.theme += 1;
                 if lines.contains(&line) {
@@ -229,7 +318,11 @@ pub fn agreement(platform_dir: &Path, table: &[(&str, Map)], kind: &str) -> Vec<
         row.negatives = negatives.len();
         row.quiet = negatives
             .iter()
-            .filter(|n| !neg_hits.keys().any(|p| p.ends_with(&format!("/{}", n.file_name().unwrap().to_string_lossy()))))
+            .filter(|n| {
+                !neg_hits
+                    .keys()
+                    .any(|p| p.ends_with(&format!("/{}", n.file_name().unwrap().to_string_lossy())))
+            })
             .count();
         rows.push(row);
     }
@@ -238,7 +331,10 @@ pub fn agreement(platform_dir: &Path, table: &[(&str, Map)], kind: &str) -> Vec<
 
 pub fn print(title: &str, rows: &[Row], table: &[(&str, Map)]) {
     println!("\n{title}");
-    println!("{:<46} {:>8} {:>8} {:>8} {:>10}", "KICS query", "expected", "exact", "theme", "neg quiet");
+    println!(
+        "{:<46} {:>8} {:>8} {:>8} {:>10}",
+        "KICS query", "expected", "exact", "theme", "neg quiet"
+    );
     let (mut e, mut x, mut t, mut n, mut q) = (0, 0, 0, 0, 0);
     for r in rows {
         println!(
@@ -256,9 +352,20 @@ pub fn print(title: &str, rows: &[Row], table: &[(&str, Map)]) {
         n += r.negatives;
         q += r.quiet;
     }
-    println!("{:<46} {:>8} {:>7}% {:>7}% {:>6}/{:<3}", "TOTAL", e, pct(x, e), pct(t, e), q, n);
+    println!(
+        "{:<46} {:>8} {:>7}% {:>7}% {:>6}/{:<3}",
+        "TOTAL",
+        e,
+        pct(x, e),
+        pct(t, e),
+        q,
+        n
+    );
     for (sample, why) in SAMPLE_DISAGREE {
-        if table.iter().any(|(q, _)| sample.starts_with(&format!("{q}/"))) {
+        if table
+            .iter()
+            .any(|(q, _)| sample.starts_with(&format!("{q}/")))
+        {
             println!("  disagree: {sample}: {why}");
         }
     }
@@ -289,9 +396,18 @@ fn dockerfile_agreement() {
     let exact: usize = rows.iter().map(|r| r.exact).sum();
     let negs: usize = rows.iter().map(|r| r.negatives).sum();
     let quiet: usize = rows.iter().map(|r| r.quiet).sum();
-    assert!(theme * 100 >= expected * 95, "theme agreement {theme}/{expected} below 95%");
-    assert!(exact * 100 >= expected * 85, "line agreement {exact}/{expected} below 85%");
-    assert!(quiet * 100 >= negs * 90, "negative samples quiet {quiet}/{negs} below 90%");
+    assert!(
+        theme * 100 >= expected * 95,
+        "theme agreement {theme}/{expected} below 95%"
+    );
+    assert!(
+        exact * 100 >= expected * 85,
+        "line agreement {exact}/{expected} below 85%"
+    );
+    assert!(
+        quiet * 100 >= negs * 90,
+        "negative samples quiet {quiet}/{negs} below 90%"
+    );
 }
 
 #[test]
@@ -300,16 +416,29 @@ fn compose_agreement() {
     let rows = agreement(&root.join("dockerCompose"), COMPOSE, "compose");
     print("KICS Compose queries vs stockade", &rows, COMPOSE);
     for r in &rows {
-        assert_eq!(r.errors, 0, "{}: unexpected input errors on KICS samples", r.query);
+        assert_eq!(
+            r.errors, 0,
+            "{}: unexpected input errors on KICS samples",
+            r.query
+        );
     }
     let expected: usize = rows.iter().map(|r| r.expected).sum();
     let theme: usize = rows.iter().map(|r| r.theme).sum();
     let exact: usize = rows.iter().map(|r| r.exact).sum();
     let negs: usize = rows.iter().map(|r| r.negatives).sum();
     let quiet: usize = rows.iter().map(|r| r.quiet).sum();
-    assert!(theme * 100 >= expected * 95, "theme agreement {theme}/{expected} below 95%");
+    assert!(
+        theme * 100 >= expected * 95,
+        "theme agreement {theme}/{expected} below 95%"
+    );
     // KICS points "missing X" findings at parent keys (`ports:`, `cap_add:`,
     // `deploy:`); we point at the item that causes them, or the service key.
-    assert!(exact * 100 >= expected * 40, "line agreement {exact}/{expected} below 40%");
-    assert!(quiet * 100 >= negs * 75, "negative samples quiet {quiet}/{negs} below 75%");
+    assert!(
+        exact * 100 >= expected * 40,
+        "line agreement {exact}/{expected} below 40%"
+    );
+    assert!(
+        quiet * 100 >= negs * 75,
+        "negative samples quiet {quiet}/{negs} below 75%"
+    );
 }
