@@ -404,6 +404,10 @@ mod tests {
                 "curl -fsSL https://x.io/i.sh | sh",
             ),
             (
+                "FROM rust:1.83\nRUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y\n",
+                "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y",
+            ),
+            (
                 "FROM debian:12\nRUN <<EOF\ncurl -fsSL https://x.io/i.sh | bash\nEOF\n",
                 "curl -fsSL https://x.io/i.sh | bash",
             ),

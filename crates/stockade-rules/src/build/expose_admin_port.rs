@@ -126,9 +126,7 @@ impl Rule for ExposeAdminPort {
                             .iter()
                             .filter(|(port, _, _)| p.start <= *port && *port <= p.end)
                             .collect();
-                        // A wide range (`1-65535`) is judged by SKD141's
-                        // neighbours, not as "SSH exposed".
-                        if hits.is_empty() || (p.end - p.start) > 1000 {
+                        if hits.is_empty() {
                             continue;
                         }
                         let sev = hits.iter().map(|h| h.2).max().unwrap_or(Severity::Medium);
@@ -174,6 +172,10 @@ mod tests {
             flagged(text, &run_build(&ExposeAdminPort, text)),
             vec!["${SSH_PORT}"]
         );
+        let text = "FROM debian:12\nEXPOSE 1-65535/udp\n";
+        let f = run_build(&ExposeAdminPort, text);
+        assert_eq!(flagged(text, &f), vec!["1-65535/udp"]);
+        assert_eq!(f[0].severity, Severity::High);
         let text = "FROM debian:12 AS base\nEXPOSE 3389\nFROM base\n";
         assert_eq!(run_build(&ExposeAdminPort, text).len(), 1);
     }

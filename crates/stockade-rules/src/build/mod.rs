@@ -182,3 +182,60 @@ ENTRYPOINT ["java", "-jar", "/app/app.jar"]
         }
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::RULES;
+    use crate::testutil::{ctx, run_build_with};
+    use stockade_dockerfile::EvalOptions;
+
+    fn all(text: &str) {
+        let mut c = ctx();
+        c.trusted_registries = vec!["ghcr.io".into()];
+        c.read_context = true;
+        let opts = EvalOptions {
+            context_dir: Some(std::env::temp_dir().join("stockade-no-such-context")),
+            ..Default::default()
+        };
+        for rule in RULES {
+            let _ = run_build_with(*rule, text, &opts, &c);
+        }
+    }
+
+    #[test]
+    fn never_panics() {
+        // Alternate quote styles so the text grows linearly with depth.
+        let mut nested = "curl https://x.io/i.sh | sh".to_string();
+        for i in 0..12 {
+            nested = if i % 2 == 0 {
+                format!("sh -c \"{}\"", nested.replace('"', "\\\""))
+            } else {
+                format!("sh -c {}", shell_quote(&nested))
+            };
+        }
+        assert!(nested.len() < 1_000_000);
+        let long = "a".repeat(200_000);
+        let cases = [
+            format!("FROM debian:12\nRUN {nested}\n"),
+            format!("FROM debian:12\nRUN echo {long} > /etc/sudoers\nENV X={long}\n"),
+            "FROM debian:12\nRUN sed -i '/\\é/a NOPASSWD' /etc/sudoers\n".to_string(),
+            "FROM debian:12\nRUN sed -i 's/é/NOPASSWDé/' /etc/sudoers; sed -i 's' /etc/sudoers\n".to_string(),
+            "FROM debian:12\nEXPOSE 99999999999999999999999 -1 /tcp 1-/udp é\n".to_string(),
+            "FROM debian:12\nRUN chmod 77777777777 x && chmod ugo+é x && chmod = x && chmod\n".to_string(),
+            "FROM debian:12\nENV ghp_=ghp_ AKIA=AKIA -----BEGIN=x\nLABEL a=\"-----BEGIN RSA PRIVATE KEY-----\"\n".to_string(),
+            "FROM debian:12\nRUN curl -é https://x | é && wget -O\nRUN curl\nRUN find -exec chmod\n".to_string(),
+            "FROM debian:12\nRUN <<EOF\nsslverify=\ngpgcheck=é\ntrusted=é [trusted=\nEOF\n".to_string(),
+            "FROM debian:12\nCOPY ../../etc/passwd /x\nCOPY /etc/shadow* ../x\nADD git@github.com:x.git#é /x\n".to_string(),
+            "FROM a:b:c\nFROM $X\nFROM\nRUN\nCOPY\nEXPOSE\nARG\nENV\n".to_string(),
+            "\u{feff}FROM debian:12\r\nRUN apt-get update \\\r\n && apt-get install x\r\n".to_string(),
+            "FROM centos:é\nFROM python:3.é-slim\nFROM node:99999999999999999999\n".to_string(),
+        ];
+        for text in &cases {
+            all(text);
+        }
+    }
+
+    fn shell_quote(s: &str) -> String {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

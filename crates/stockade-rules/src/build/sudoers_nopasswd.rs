@@ -103,7 +103,7 @@ fn sed_adds_nopasswd(expr: &str) -> Option<usize> {
             let repl = e.get(rs..re)?;
             find_word(repl, "NOPASSWD").map(|k| lead + rs + k)
         }
-        Some(b'a' | b'i' | b'c') => find_word(&e[i..], "NOPASSWD").map(|k| lead + i + k),
+        Some(b'a' | b'i' | b'c') => find_word(e.get(i..)?, "NOPASSWD").map(|k| lead + i + k),
         _ => None,
     }
 }
@@ -209,6 +209,14 @@ mod tests {
             assert_eq!(flagged(text, &f), vec!["NOPASSWD"], "{text}");
             assert_eq!(f[0].severity, Severity::High);
         }
+    }
+
+    #[test]
+    fn variable_user_points_at_the_word() {
+        let text = "FROM debian:12\nARG USERNAME=dev\nRUN useradd -m ${USERNAME} && \\\n  echo \"${USERNAME} ALL=(ALL) NOPASSWD:ALL\" >> /etc/sudoers\n";
+        let f = run_build(&SudoersNopasswd, text);
+        assert_eq!(f.len(), 1);
+        assert!(flagged(text, &f)[0].contains("NOPASSWD:ALL"));
     }
 
     #[test]

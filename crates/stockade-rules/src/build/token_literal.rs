@@ -47,7 +47,7 @@ pub static META: RuleMeta = RuleMeta {
     title: "Credential in a known token format in the Dockerfile",
     category: Category::Secrets,
     severity: Severity::Critical,
-    aliases: &["DS-0031", "DS031", "AVD-DS-0031", "passwords_and_secrets"],
+    aliases: &["passwords_and_secrets"],
     targets: &[Target::Build],
     fix: FixKind::None,
     source: include_str!("token_literal.rs"),
@@ -227,6 +227,14 @@ mod tests {
         let text = format!(
             "FROM alpine:3.22\nRUN sh -c 'curl -H \"Authorization: token {GH}\" https://x.io'\n"
         );
+        assert_eq!(flagged(&text, &run_build(&TokenLiteral, &text)), vec![GH]);
+    }
+
+    #[test]
+    fn onbuild_and_add_urls() {
+        let text = format!("FROM alpine:3.22\nONBUILD RUN echo {GH} > /t\n");
+        assert_eq!(flagged(&text, &run_build(&TokenLiteral, &text)), vec![GH]);
+        let text = format!("FROM alpine:3.22\nADD https://x:{GH}@example.com/a.tgz /a\n");
         assert_eq!(flagged(&text, &run_build(&TokenLiteral, &text)), vec![GH]);
     }
 
