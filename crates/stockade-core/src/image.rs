@@ -55,6 +55,10 @@ pub struct ImageSpec {
     /// Candidate secrets from every layer, including files a later layer
     /// deleted or replaced (they are still in the archive).
     pub secrets: Vec<SecretCandidate>,
+    /// Files of interest in the final filesystem: shells, package managers,
+    /// network and privilege tools, remote-access daemons, and build or
+    /// editor leftovers (`.git`, `Dockerfile`, ...). Capped.
+    pub notable_files: Vec<NotableFile>,
     /// Odd or hostile things in the layers that did not stop reading
     /// (`..` entries, absolute names, links leaving the tree, ...).
     pub anomalies: Vec<LayerAnomaly>,
@@ -392,6 +396,48 @@ pub struct WorldWritable {
     pub is_dir: bool,
     /// Sticky bit set (normal for `/tmp`).
     pub sticky: bool,
+}
+
+/// The type of a filesystem entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileType {
+    #[default]
+    File,
+    Dir,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+}
+
+/// Why a file is notable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotableKind {
+    /// `sh`, `bash`, `ash`, `dash`, `zsh`, `busybox` in a bin directory.
+    Shell,
+    /// `apt`, `apt-get`, `dpkg`, `apk`, `yum`, `dnf`, `microdnf`, `rpm`,
+    /// `pip`, `pip3`, `npm`, `gem`.
+    PackageManager,
+    /// `curl`, `wget`, `nc`, `ncat`, `netcat`, `socat`, `telnet`, `ftp`.
+    NetworkTool,
+    /// `sudo`, `su`, `doas`.
+    PrivilegeTool,
+    /// `sshd`, `dropbear`, `telnetd`.
+    RemoteAccess,
+    /// `.git`, `.svn`, `Dockerfile`, `docker-compose.yml`, `compose.yaml`,
+    /// `.DS_Store`, `.vscode`, `.idea`: files that are rarely meant to ship.
+    BuildLeftover,
+}
+
+/// A notable entry of the final filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotableFile {
+    pub file: FileRef,
+    pub kind: NotableKind,
+    pub file_type: FileType,
+    pub mode: u32,
 }
 
 /// What a candidate secret looks like.

@@ -4,8 +4,9 @@
 use crate::layer::Kind;
 use crate::tree::Tree;
 use stockade_core::{
-    FileRef, GroupEntry, ImageSpec, ImageStats, OsPackage, OsRelease, PackageDb, PackageManager,
-    PasswordState, SetIdFile, TextFile, UserEntry, WorldWritable,
+    FileRef, FileType, GroupEntry, ImageSpec, ImageStats, NotableFile, NotableKind, OsPackage,
+    OsRelease, PackageDb, PackageManager, PasswordState, SetIdFile, TextFile, UserEntry,
+    WorldWritable,
 };
 
 /// Caps on what facts keep, so a hostile file cannot blow up the model.
@@ -228,6 +229,16 @@ pub(crate) fn fill(spec: &mut ImageSpec, tree: &Tree) {
             Kind::Symlink => st.symlinks += 1,
             _ => {}
         }
+        if spec.notable_files.len() < MAX_LISTED
+            && let Some(kind) = notable(tree, i as u32, node.kind)
+        {
+            spec.notable_files.push(NotableFile {
+                file: fref(i as u32),
+                kind,
+                file_type: file_type(node.kind),
+                mode: node.mode,
+            });
+        }
         if node.kind == Kind::Symlink {
             continue;
         }
@@ -254,11 +265,79 @@ pub(crate) fn fill(spec: &mut ImageSpec, tree: &Tree) {
             });
         }
     }
+    spec.notable_files
+        .sort_by(|a, b| a.file.path.cmp(&b.file.path));
     spec.setid_files
         .sort_by(|a, b| a.file.path.cmp(&b.file.path));
     spec.world_writable
         .sort_by(|a, b| a.file.path.cmp(&b.file.path));
     spec.stats = st;
+}
+
+fn file_type(k: Kind) -> FileType {
+    match k {
+        Kind::File | Kind::Hardlink => FileType::File,
+        Kind::Dir => FileType::Dir,
+        Kind::Symlink => FileType::Symlink,
+        Kind::Char => FileType::CharDevice,
+        Kind::Block => FileType::BlockDevice,
+        Kind::Fifo => FileType::Fifo,
+    }
+}
+
+const BIN_DIRS: &[&str] = &[
+    "bin",
+    "sbin",
+    "usr/bin",
+    "usr/sbin",
+    "usr/local/bin",
+    "usr/local/sbin",
+];
+
+/// Whether a live node is notable, from its name and where it is.
+fn notable(tree: &Tree, n: u32, kind: Kind) -> Option<NotableKind> {
+    let name = tree.name(n);
+    let by_name = match name {
+        "sh" | "bash" | "ash" | "dash" | "zsh" | "busybox" => Some(NotableKind::Shell),
+        "apt" | "apt-get" | "dpkg" | "apk" | "yum" | "dnf" | "microdnf" | "rpm" | "pip"
+        | "pip3" | "npm" | "gem" => Some(NotableKind::PackageManager),
+        "curl" | "wget" | "nc" | "ncat" | "netcat" | "socat" | "telnet" | "ftp" => {
+            Some(NotableKind::NetworkTool)
+        }
+        "sudo" | "su" | "doas" => Some(NotableKind::PrivilegeTool),
+        "sshd" | "dropbear" | "telnetd" => Some(NotableKind::RemoteAccess),
+        _ => None,
+    };
+    if let Some(k) = by_name {
+        if kind == Kind::Dir {
+            return None;
+        }
+        let parent = tree.nodes[n as usize].parent;
+        let dir = tree.path_of(parent);
+        return BIN_DIRS.contains(&dir.as_str()).then_some(k);
+    }
+    let leftover = match name {
+        ".git" | ".svn" | ".hg" | ".vscode" | ".idea" => kind == Kind::Dir,
+        "Dockerfile"
+        | "docker-compose.yml"
+        | "docker-compose.yaml"
+        | "compose.yml"
+        | "compose.yaml"
+        | ".DS_Store"
+        | ".dockerignore" => kind != Kind::Dir,
+        _ => false,
+    };
+    if !leftover {
+        return None;
+    }
+    // Vendored and packaged trees are noise.
+    let path = tree.path_of(n);
+    let noisy = path.starts_with("usr/share/")
+        || path.starts_with("usr/lib/")
+        || path.contains("/node_modules/")
+        || path.contains("/vendor/")
+        || path.contains("/site-packages/");
+    (!noisy).then_some(NotableKind::BuildLeftover)
 }
 
 fn unread(manager: PackageManager, file: FileRef, note: &str) -> PackageDb {

@@ -279,7 +279,8 @@ fn walk<R: Read>(
     {
         let mut ar = tar::Archive::new(&mut un);
         let entries = ar.entries().map_err(|e| raw_from_io(&e))?;
-        let mut seen: HashSet<Box<str>> = HashSet::new();
+        // Hashes of the paths seen in this layer (for duplicate detection).
+        let mut seen: HashSet<u64> = HashSet::new();
         let mut buf: Vec<u8> = Vec::new();
         for entry in entries {
             let mut e = entry.map_err(|e| raw_from_io(&e))?;
@@ -292,6 +293,15 @@ fn walk<R: Read>(
                 ));
             }
             let raw_name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+            if raw_name.len() > MAX_NAME {
+                // Longer than PATH_MAX: no runtime could unpack it.
+                scan.anomalies.push(Anomaly {
+                    path: cap_str(&raw_name, 512),
+                    kind: AnomalyKind::InvalidName,
+                    detail: format!("entry name of {} bytes (over {MAX_NAME})", raw_name.len()),
+                });
+                continue;
+            }
             let shown = || cap_str(&raw_name, 512);
             let size = e.size();
             if size > opts.max_layer_bytes {
@@ -434,7 +444,7 @@ fn walk<R: Read>(
                     ),
                 });
             }
-            if !seen.insert(path.as_str().into()) {
+            if !seen.insert(path_hash(&path)) {
                 scan.anomalies.push(Anomaly {
                     path: path.clone(),
                     kind: AnomalyKind::DuplicateEntry,
@@ -540,6 +550,14 @@ fn walk<R: Read>(
     // Padding after the end-of-archive blocks is part of the diff id.
     io::copy(&mut un, &mut io::sink()).map_err(|e| raw_from_io(&e))?;
     Ok(un.finish())
+}
+
+/// Longest entry name kept (Linux `PATH_MAX`).
+const MAX_NAME: usize = 4096;
+
+fn path_hash(p: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(p)
 }
 
 pub(crate) fn cap_str(s: &str, max: usize) -> String {

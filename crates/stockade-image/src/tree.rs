@@ -280,6 +280,7 @@ impl Tree {
         let mut kind = ch.kind;
         let (mut mode, mut uid, mut gid, mut size) = (ch.mode, ch.uid, ch.gid, ch.size);
         let mut data_from = None;
+        let mut link_from = NONE;
         if kind == Kind::Hardlink {
             let target = ch.link.as_deref().unwrap_or("");
             let t = self
@@ -291,6 +292,7 @@ impl Tree {
                     kind = tn.kind;
                     (mode, uid, gid, size) = (tn.mode, tn.uid, tn.gid, tn.size);
                     data_from = Some(tn.data);
+                    link_from = tn.link;
                 }
                 None => {
                     anomalies.push(Anomaly {
@@ -314,12 +316,13 @@ impl Tree {
             }
             None => self.add_node(parent, base, kind, layer)?,
         };
-        let link = match (kind, ch.link) {
+        let link = match (ch.kind, ch.link) {
             (Kind::Symlink, Some(l)) => {
                 self.links.push(l);
                 (self.links.len() - 1) as u32
             }
-            _ => NONE,
+            // A hardlink to a symlink shares its target.
+            _ => link_from,
         };
         {
             let node = &mut self.nodes[id as usize];

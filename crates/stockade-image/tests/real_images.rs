@@ -4,7 +4,9 @@
 //! layout, with duplicate layers as symlinks inside the archive.
 
 use std::io::Read;
-use stockade_core::{ArchiveLayout, ImageSpec, PackageManager, PasswordState, SecretKind};
+use stockade_core::{
+    ArchiveLayout, ImageSpec, NotableKind, PackageManager, PasswordState, SecretKind,
+};
 use stockade_image::{ReadOptions, looks_like_image_archive, open, open_reader};
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -74,6 +76,11 @@ fn root_and_nobody_users() {
     let os = root.os_release.as_ref().unwrap();
     assert_eq!(os.id.as_deref(), Some("stockade-fixture"));
     assert_eq!(root.stats.regular_files, 5);
+    let shell = &root.notable_files[0];
+    assert_eq!(
+        (shell.file.path.as_str(), shell.kind),
+        ("bin/busybox", NotableKind::Shell)
+    );
     let tmp = &root.world_writable[0];
     assert_eq!((tmp.file.path.as_str(), tmp.sticky), ("tmp", true));
 

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use stockade_core::{
-    AnomalyKind, ArchiveLayout, Compression, PackageManager, PasswordState, SecretKind,
+    AnomalyKind, ArchiveLayout, Compression, FileType, NotableKind, PackageManager, PasswordState,
+    SecretKind,
 };
 use stockade_image::{ImageErrorKind, ReadOptions, looks_like_image_archive, open};
 
@@ -167,6 +168,12 @@ fn legacy_layout_facts() {
     assert_eq!(tok.file.layer, 1);
 
     assert_eq!(spec.stats.regular_files, 12);
+    let notable: Vec<_> = spec
+        .notable_files
+        .iter()
+        .map(|n| (n.file.path.as_str(), n.kind))
+        .collect();
+    assert_eq!(notable, vec![("usr/bin/su", NotableKind::PrivilegeTool)]);
     assert!(spec.stats.file_count > spec.stats.regular_files);
     assert_eq!(
         spec.stats.uncompressed_size,
@@ -774,4 +781,93 @@ fn parallel_and_serial_agree() {
     assert_eq!(serial.stats, par.stats);
     assert_eq!(serial.layers, par.layers);
     assert_eq!(par.stats.regular_files, 6);
+}
+
+#[test]
+fn notable_files_and_link_kinds() {
+    let l1 = layer_tar(&[
+        E::File("bin/busybox", b"x".to_vec(), 0o755),
+        E::Sym("bin/sh", "busybox"),
+        // A hardlink to a symlink is a symlink with the same target.
+        E::Hard("bin/ash", "bin/sh"),
+        E::File("usr/bin/curl", b"x".to_vec(), 0o755),
+        E::File("opt/curl", b"x".to_vec(), 0o755),
+        E::Dir("app/.git", 0o755),
+        file("app/Dockerfile", "FROM scratch"),
+        file("usr/share/doc/x/Dockerfile", "FROM scratch"),
+        file("app/node_modules/m/.DS_Store", ""),
+        // An opaque marker at the root hides every lower entry.
+    ]);
+    let l2 = layer_tar(&[file(".wh..wh..opq", ""), file("etc/only", "1")]);
+    let spec = one(docker_legacy(&[Img::new("t:1", vec![l1.clone()])]));
+    let got: Vec<_> = spec
+        .notable_files
+        .iter()
+        .map(|n| (n.file.path.as_str(), n.kind, n.file_type))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("app/.git", NotableKind::BuildLeftover, FileType::Dir),
+            ("app/Dockerfile", NotableKind::BuildLeftover, FileType::File),
+            ("bin/ash", NotableKind::Shell, FileType::Symlink),
+            ("bin/busybox", NotableKind::Shell, FileType::File),
+            ("bin/sh", NotableKind::Shell, FileType::Symlink),
+            ("usr/bin/curl", NotableKind::NetworkTool, FileType::File),
+        ]
+    );
+    let spec = one(docker_legacy(&[Img::new("t:1", vec![l1, l2])]));
+    assert_eq!(spec.stats.regular_files, 1);
+    assert!(spec.notable_files.is_empty());
+}
+
+#[test]
+fn pax_ids_and_overlong_names() {
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_pax_extensions([("uid", b"4000000000".as_slice()), ("gid", b"7".as_slice())])
+        .unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_size(1);
+    h.set_mode(0o4755);
+    b.append_data(&mut h, "usr/bin/big-uid", &b"x"[..]).unwrap();
+    let long = format!("{}/f", "n".repeat(5000));
+    let mut h = tar::Header::new_gnu();
+    h.set_size(1);
+    h.set_mode(0o644);
+    b.append_data(&mut h, &long, &b"x"[..]).unwrap();
+    let spec = one(docker_legacy(&[Img::new(
+        "t:1",
+        vec![b.into_inner().unwrap()],
+    )]));
+    assert_eq!(
+        (spec.setid_files[0].uid, spec.setid_files[0].gid),
+        (4_000_000_000, 7)
+    );
+    assert_eq!(spec.stats.regular_files, 1);
+    assert!(
+        spec.anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::InvalidName)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn layout_blob_symlink_leaving_the_directory() {
+    let l = layer_tar(&[file("etc/passwd", PASSWD)]);
+    let img = Img::new("x:1", vec![l.clone()]);
+    let oci = oci_layout(std::slice::from_ref(&img), false);
+    let dir = tmpdir("escape");
+    let layout = dir.join("layout");
+    oci.write_dir(&layout);
+    // Replace the layer blob by a symlink to a file outside the layout.
+    let outside = dir.join("outside");
+    std::fs::write(&outside, &l).unwrap();
+    let blob = layout.join("blobs/sha256").join(hex(&l));
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&outside, &blob).unwrap();
+    let v = open(&layout, &ReadOptions::default()).unwrap();
+    let e = v.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(e.kind, ImageErrorKind::PathEscape, "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
