@@ -8,9 +8,12 @@
 //! | physical memory (`/dev/mem`, `/dev/kmem`, `/dev/port`), disks and partitions (`/dev/sda1`, `/dev/nvme0n1`, `/dev/vda`, `/dev/xvda`, `/dev/mmcblk0`, `/dev/dm-0`, `/dev/md0`, `/dev/mapper/…`, `/dev/disk/…`); rules `a *:* rwm`, `a`, block-device rules (except loop devices), `c 1:* …` | critical |
 //! | anything not listed here (`/dev/tty0`, `/dev/console`, `/dev/sg0` …); character-device rules with a wildcard major (`c *:* rwm`) | high |
 //! | `/dev/kvm`, `/dev/fuse`, `/dev/bus/usb`, `/dev/input`, `/dev/uinput`, `/dev/hidraw*`, `/dev/loop*`, `/dev/tpm*`; rules for the same majors | medium |
-//! | `/dev/net/tun`, GPUs (`/dev/dri`, `/dev/nvidia*`), sound (`/dev/snd`), cameras (`/dev/video*`, `/dev/media*`), serial adapters (`/dev/ttyUSB*`, `/dev/ttyACM*`, `/dev/ttyAMA*`, `/dev/ttyS*`), GPIO, I²C and SPI devices, `/dev/vhost-*`, `/dev/rtc*`; rules for the same majors; rules that only allow `mknod` | low |
+//! | GPUs (`/dev/dri`, `/dev/nvidia*`), sound (`/dev/snd`), cameras (`/dev/video*`, `/dev/media*`), serial adapters (`/dev/ttyUSB*`, `/dev/ttyACM*`, `/dev/ttyAMA*`, `/dev/ttyS*`), GPIO, I²C and SPI devices, `/dev/vhost-*`, `/dev/rtc*`; rules for the same majors; rules that only allow `mknod` | low |
 //!
-//! A device path that does not resolve is reported as medium.
+//! `/dev/net/tun` (and the rule `c 10:200`) is not flagged: the TUN device
+//! is open to every user on most hosts, and creating interfaces with it
+//! needs `NET_ADMIN`, which SKD208 judges. A device path that does not
+//! resolve is reported as medium.
 //!
 //! **Why it matters.** A device node is a direct line into a host driver,
 //! outside every namespace. A disk device lets the container read and write
@@ -95,58 +98,58 @@ fn disk_name(name: &str) -> bool {
 }
 
 /// Severity and a description of a host device path (normalised).
-fn classify_device(path: &str) -> (Severity, &'static str) {
+fn classify_device(path: &str) -> Option<(Severity, &'static str)> {
     let rel = path.strip_prefix("/dev/").unwrap_or(path);
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let starts = |ps: &[&str]| ps.iter().any(|p| rel.starts_with(p));
+    if rel == "net/tun" {
+        return None;
+    }
     if matches!(rel, "mem" | "kmem" | "port") {
-        return (C, "the host's physical memory");
+        return Some((C, "the host's physical memory"));
     }
     if starts(&["mapper/", "disk/"]) || (!rel.contains('/') && disk_name(name)) {
-        return (C, "a host disk: raw access to the host's filesystems");
-    }
-    if starts(&["net/tun"]) {
-        return (L, "the TUN/TAP device");
+        return Some((C, "a host disk: raw access to the host's filesystems"));
     }
     if starts(&["dri", "nvidia"]) {
-        return (L, "a GPU");
+        return Some((L, "a GPU"));
     }
     if starts(&["snd"]) {
-        return (L, "the sound devices");
+        return Some((L, "the sound devices"));
     }
     if starts(&["video", "media", "v4l"]) {
-        return (L, "a camera or video device");
+        return Some((L, "a camera or video device"));
     }
     if starts(&["ttyUSB", "ttyACM", "ttyAMA", "ttyS", "serial/"]) {
-        return (L, "a serial device");
+        return Some((L, "a serial device"));
     }
     if starts(&[
         "gpio", "i2c-", "spidev", "vchiq", "vcsm", "vhost-", "rtc", "apex_", "hwrng",
     ]) {
-        return (L, "a hardware interface");
+        return Some((L, "a hardware interface"));
     }
     if starts(&["kvm"]) {
-        return (
+        return Some((
             M,
             "KVM: the container can run virtual machines on the host kernel's hypervisor",
-        );
+        ));
     }
     if starts(&["fuse"]) {
-        return (M, "FUSE: user-space filesystems served to the kernel");
+        return Some((M, "FUSE: user-space filesystems served to the kernel"));
     }
     if starts(&["bus/usb"]) {
-        return (M, "raw access to every USB device");
+        return Some((M, "raw access to every USB device"));
     }
     if starts(&["input", "uinput", "hidraw"]) {
-        return (
+        return Some((
             M,
             "input devices: the container can read or inject keystrokes",
-        );
+        ));
     }
     if starts(&["loop", "tpm"]) {
-        return (M, "a loop or TPM device");
+        return Some((M, "a loop or TPM device"));
     }
-    (H, "a host device")
+    Some((H, "a host device"))
 }
 
 /// Severity and description of a device cgroup rule (`type major:minor perms`).
@@ -172,7 +175,7 @@ fn classify_rule(rule: &str) -> Option<(Severity, String)> {
         ("c", Some(1)) if matches!(minor, "*" | "1" | "2" | "4") => {
             (C, "the host's physical memory".into())
         }
-        ("c", Some(10)) if minor == "200" => (L, "the TUN/TAP device".into()),
+        ("c", Some(10)) if minor == "200" => return None,
         ("c", Some(10)) if minor == "229" => (M, "FUSE".into()),
         ("c", Some(10)) if minor == "232" => (M, "KVM".into()),
         ("c", Some(13) | Some(189)) => (M, "input or USB devices".into()),
@@ -210,7 +213,9 @@ impl Rule for Devices {
                 continue;
             }
             let path = normalize_path(host).unwrap_or_else(|| host.to_string());
-            let (sev, what) = classify_device(&path);
+            let Some((sev, what)) = classify_device(&path) else {
+                continue;
+            };
             out.push(
                 finding(
                     &META,
@@ -275,7 +280,6 @@ mod tests {
             ("/dev/kvm:/dev/kvm", M),
             ("/dev/fuse", M),
             ("/dev/bus/usb:/dev/bus/usb", M),
-            ("/dev/net/tun:/dev/net/tun", L),
             ("/dev/dri:/dev/dri", L),
             ("/dev/ttyUSB0:/dev/ttyUSB0", L),
             ("/dev/snd", L),
@@ -309,7 +313,7 @@ mod tests {
     fn docker_run_devices() {
         let text = "docker run --device=/dev/sdb --device-cgroup-rule='c 10:200 rwm' alpine:3.20\n";
         let f = run_docker(&Devices, text);
-        assert_eq!(severities(&f), vec![C, L]);
+        assert_eq!(severities(&f), vec![C]);
     }
 
     #[test]
@@ -317,7 +321,8 @@ mod tests {
         let (_, f) = devs("    volumes:\n      - /srv/x:/x\n");
         assert!(f.is_empty());
         // Names that merely start like disks are not disks.
-        assert_eq!(classify_device("/dev/sdx-helper").0, H);
+        assert_eq!(classify_device("/dev/sdx-helper").map(|c| c.0), Some(H));
+        assert_eq!(classify_device("/dev/net/tun"), None);
         assert!(!disk_name("sd"));
         assert!(disk_name("sdb3"));
         assert!(disk_name("nvme1"));

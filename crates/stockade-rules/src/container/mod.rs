@@ -175,6 +175,79 @@ mod tests {
         assert!(out.iter().any(|f| f.severity == Severity::Critical));
     }
 
+    /// The fenced examples after `**Bad**` and `**Good**` in a rule's doc:
+    /// `(good, language, text)`.
+    fn examples(doc: &str) -> Vec<(bool, String, String)> {
+        let mut out = Vec::new();
+        let mut section: Option<bool> = None;
+        let mut block: Option<(String, String)> = None;
+        for line in doc.lines() {
+            if let Some((lang, text)) = block.as_mut() {
+                if line.trim_start().starts_with("```") {
+                    if let Some(good) = section {
+                        out.push((good, lang.clone(), text.clone()));
+                    }
+                    block = None;
+                } else {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                continue;
+            }
+            let t = line.trim();
+            if t == "**Bad**" {
+                section = Some(false);
+            } else if t == "**Good**" {
+                section = Some(true);
+            } else if t.starts_with("**") {
+                section = None;
+            } else if let Some(lang) = t.strip_prefix("```") {
+                block = Some((lang.to_string(), String::new()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn doc_examples_match_the_rules() {
+        use crate::container::testutil::{compose_specs, docker_specs};
+        for rule in RULES {
+            let m = rule.meta();
+            let ex = examples(&m.doc());
+            assert!(
+                ex.iter().any(|e| !e.0) && ex.iter().any(|e| e.0),
+                "{}: examples",
+                m.id
+            );
+            for (good, lang, text) in ex {
+                let specs = match lang.as_str() {
+                    "yaml" => compose_specs(&text),
+                    "sh" => docker_specs(&text),
+                    other => panic!("{}: example language `{other}`", m.id),
+                };
+                let mut found = Vec::new();
+                for s in &specs {
+                    let mut out = Vec::new();
+                    rule.check_container(s, &ctx(), &mut out);
+                    found.extend(out.into_iter().filter(|f| !s.suppressions.is_suppressed(f)));
+                }
+                if good {
+                    assert!(
+                        found.is_empty(),
+                        "{}: good example flagged: {found:?}\n{text}",
+                        m.id
+                    );
+                } else {
+                    assert!(
+                        !found.is_empty(),
+                        "{}: bad example not flagged:\n{text}",
+                        m.id
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn hostile_values_do_not_panic() {
         let weird = [
