@@ -72,11 +72,6 @@ impl ImageError {
         }
     }
 
-    pub(crate) fn layer(mut self, l: impl Into<String>) -> Self {
-        self.layer = Some(l.into());
-        self
-    }
-
     pub(crate) fn image(mut self, i: impl Into<String>) -> Self {
         if self.image.is_none() {
             self.image = Some(i.into());
@@ -114,6 +109,7 @@ pub(crate) struct Raw {
     pub kind: ImageErrorKind,
     pub message: String,
     pub member: Option<String>,
+    pub layer: Option<String>,
 }
 
 impl Raw {
@@ -122,6 +118,7 @@ impl Raw {
             kind,
             message: message.into(),
             member: None,
+            layer: None,
         }
     }
 
@@ -135,6 +132,7 @@ impl Raw {
     pub fn into_error(self, archive: &str) -> ImageError {
         let mut e = ImageError::new(self.kind, archive, self.message);
         e.member = self.member;
+        e.layer = self.layer;
         e
     }
 }

@@ -41,6 +41,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 use stockade_core::{ArchiveLayout, FileRef, ImageLayer, LayerAnomaly, Platform, SecretCandidate};
 
 /// Limits and choices for reading. The defaults are generous; every input-
@@ -646,7 +648,7 @@ fn read_image(
         .at(&plan.config)));
     }
 
-    // Stream the layers, a batch at a time, and apply them in order.
+    // Stream the layers (in parallel when allowed) and apply them in order.
     let threads = match opts.threads {
         0 => std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -655,114 +657,95 @@ fn read_image(
     }
     .max(1);
     let budget = Budget::new();
-    let mut tree = Tree::new(opts.max_entries.saturating_add(1));
-    let mut layers: Vec<ImageLayer> = Vec::with_capacity(plan.layers.len());
-    let mut found_secrets = Vec::new();
-    let mut anomalies = Vec::new();
+    let mut acc = Acc {
+        tree: Tree::new(opts.max_entries.saturating_add(1)),
+        layers: Vec::with_capacity(plan.layers.len()),
+        secrets: Vec::new(),
+        anomalies: Vec::new(),
+    };
     let full = ScanMode {
         full: true,
         extra: None,
     };
-    let mut start = 0;
-    while start < plan.layers.len() {
-        let end = (start + threads).min(plan.layers.len());
-        let batch: Vec<Result<LayerScan, Raw>> = if end - start == 1 {
-            vec![scan_one(store, &plan.layers[start], opts, &budget, &full)]
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (start..end)
-                    .map(|i| {
-                        let (lp, b, m) = (&plan.layers[i], &budget, &full);
-                        s.spawn(move || scan_one(store, lp, opts, b, m))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(Raw::new(K::Io, "layer reader thread failed")))
-                    })
-                    .collect()
-            })
-        };
-        for (off, res) in batch.into_iter().enumerate() {
-            let i = start + off;
-            let lp = &plan.layers[i];
-            let want_diff = config.diff_ids.get(i).cloned();
-            let layer_name = want_diff
-                .clone()
-                .or(lp.digest.clone())
-                .unwrap_or(lp.member.clone());
-            let lctx = |r: Raw| ctx(r.at(&lp.member)).layer(layer_name.clone());
-            let mut scan = res.map_err(lctx)?;
-            if opts.verify_digests {
-                if let Some(d) = &lp.digest
-                    && d.starts_with("sha256:")
-                    && *d != scan.blob_digest
-                {
-                    return Err(lctx(Raw::new(
-                        K::DigestMismatch,
-                        format!("blob digest is {}, the manifest says {d}", scan.blob_digest),
-                    )));
-                }
-                if let Some(sz) = lp.size
-                    && u64::try_from(sz).ok() != Some(scan.compressed_size)
-                {
-                    return Err(lctx(Raw::new(
-                        K::DigestMismatch,
-                        format!(
-                            "blob is {} bytes, the manifest says {sz}",
-                            scan.compressed_size
-                        ),
-                    )));
-                }
-                if let Some(d) = &want_diff
-                    && d.starts_with("sha256:")
-                    && *d != scan.diff_id
-                {
-                    return Err(lctx(Raw::new(
-                        K::DigestMismatch,
-                        format!("diff id is {}, the config says {d}", scan.diff_id),
-                    )));
-                }
-            }
-            let info = ImageLayer {
-                index: i,
-                digest: lp.digest.clone().or_else(|| {
-                    (scan.compression != stockade_core::Compression::None)
-                        .then(|| scan.blob_digest.clone())
-                }),
-                diff_id: Some(scan.diff_id.clone()),
-                member: lp.member.clone(),
-                media_type: lp.media_type.clone(),
-                compression: scan.compression,
-                compressed_size: scan.compressed_size,
-                uncompressed_size: scan.uncompressed_size,
-                entries: scan.entries,
-            };
-            if tree.apply(i as u32, &mut scan).is_err() {
-                return Err(lctx(Raw::new(
-                    K::LimitExceeded,
-                    format!("more than {} files in the image", opts.max_entries),
-                )));
-            }
-            let lid = info.id().to_string();
-            for a in scan.anomalies {
-                anomalies.push(LayerAnomaly {
-                    layer: i,
-                    layer_digest: lid.clone(),
-                    path: a.path,
-                    kind: a.kind,
-                    detail: a.detail,
+    let n = plan.layers.len();
+    let accept = |acc: &mut Acc, i: usize, res: Result<LayerScan, Raw>| {
+        acc.accept(i, res, plan, &config.diff_ids, opts)
+            .map_err(|r| r.into_error(name).image(reference.clone()))
+    };
+    if threads == 1 || n <= 1 {
+        for i in 0..n {
+            let res = scan_guarded(store, &plan.layers[i], opts, &budget, &full);
+            accept(&mut acc, i, res)?;
+        }
+    } else {
+        // Workers take layers in order, at most `window` ahead of the
+        // applier, so finished-but-unapplied layers stay few.
+        let window = threads * 2;
+        let next = AtomicUsize::new(0);
+        let abort = AtomicBool::new(false);
+        let applied = (Mutex::new(0usize), Condvar::new());
+        std::thread::scope(|s| -> Result<(), ImageError> {
+            let (tx, rx) = mpsc::channel::<(usize, Result<LayerScan, Raw>)>();
+            for _ in 0..threads.min(n) {
+                let tx = tx.clone();
+                let (next, abort, applied, budget, full) =
+                    (&next, &abort, &applied, &budget, &full);
+                s.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= n || abort.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        {
+                            let mut done = applied.0.lock().unwrap_or_else(|p| p.into_inner());
+                            while i >= *done + window && !abort.load(Ordering::SeqCst) {
+                                done = applied.1.wait(done).unwrap_or_else(|p| p.into_inner());
+                            }
+                        }
+                        if abort.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let res = scan_guarded(store, &plan.layers[i], opts, budget, full);
+                        if tx.send((i, res)).is_err() {
+                            break;
+                        }
+                    }
                 });
             }
-            for s in scan.secrets {
-                found_secrets.push((i, lid.clone(), s));
+            drop(tx);
+            let mut pending: BTreeMap<usize, Result<LayerScan, Raw>> = BTreeMap::new();
+            let mut want = 0usize;
+            let stop = |e: ImageError| {
+                abort.store(true, Ordering::SeqCst);
+                applied.1.notify_all();
+                Err(e)
+            };
+            for (i, res) in rx.iter() {
+                pending.insert(i, res);
+                while let Some(res) = pending.remove(&want) {
+                    if let Err(e) = accept(&mut acc, want, res) {
+                        return stop(e);
+                    }
+                    want += 1;
+                    *applied.0.lock().unwrap_or_else(|p| p.into_inner()) = want;
+                    applied.1.notify_all();
+                }
             }
-            layers.push(info);
-        }
-        start = end;
+            if want < n {
+                return stop(
+                    ImageError::new(K::Io, name, "a layer reader stopped early")
+                        .image(reference.clone()),
+                );
+            }
+            Ok(())
+        })?;
     }
+    let Acc {
+        mut tree,
+        layers,
+        secrets: found_secrets,
+        anomalies,
+    } = acc;
 
     second_pass(store, plan, opts, &mut tree);
 
@@ -811,6 +794,124 @@ fn read_image(
         })
         .collect();
     Ok(Some(spec))
+}
+
+/// What the applier accumulates, layer by layer.
+struct Acc {
+    tree: Tree,
+    layers: Vec<ImageLayer>,
+    secrets: Vec<(usize, String, layer::FoundSecret)>,
+    anomalies: Vec<LayerAnomaly>,
+}
+
+impl Acc {
+    /// Verifies layer `i`'s digests and applies it to the view.
+    fn accept(
+        &mut self,
+        i: usize,
+        res: Result<LayerScan, Raw>,
+        plan: &Plan,
+        diff_ids: &[String],
+        opts: &ReadOptions,
+    ) -> Result<(), Raw> {
+        let lp = &plan.layers[i];
+        let want_diff = diff_ids.get(i);
+        let layer_name = want_diff
+            .cloned()
+            .or(lp.digest.clone())
+            .unwrap_or(lp.member.clone());
+        let tag = |mut r: Raw| {
+            r = r.at(&lp.member);
+            r.layer = Some(layer_name.clone());
+            r
+        };
+        let mut scan = res.map_err(tag)?;
+        if opts.verify_digests {
+            if let Some(d) = &lp.digest
+                && d.starts_with("sha256:")
+                && *d != scan.blob_digest
+            {
+                return Err(tag(Raw::new(
+                    K::DigestMismatch,
+                    format!("blob digest is {}, the manifest says {d}", scan.blob_digest),
+                )));
+            }
+            if let Some(sz) = lp.size
+                && u64::try_from(sz).ok() != Some(scan.compressed_size)
+            {
+                return Err(tag(Raw::new(
+                    K::DigestMismatch,
+                    format!(
+                        "blob is {} bytes, the manifest says {sz}",
+                        scan.compressed_size
+                    ),
+                )));
+            }
+            if let Some(d) = want_diff
+                && d.starts_with("sha256:")
+                && *d != scan.diff_id
+            {
+                return Err(tag(Raw::new(
+                    K::DigestMismatch,
+                    format!("diff id is {}, the config says {d}", scan.diff_id),
+                )));
+            }
+        }
+        let info = ImageLayer {
+            index: i,
+            digest: lp.digest.clone().or_else(|| {
+                (scan.compression != stockade_core::Compression::None)
+                    .then(|| scan.blob_digest.clone())
+            }),
+            diff_id: Some(scan.diff_id.clone()),
+            member: lp.member.clone(),
+            media_type: lp.media_type.clone(),
+            compression: scan.compression,
+            compressed_size: scan.compressed_size,
+            uncompressed_size: scan.uncompressed_size,
+            entries: scan.entries,
+        };
+        if self.tree.apply(i as u32, &mut scan).is_err() {
+            return Err(tag(Raw::new(
+                K::LimitExceeded,
+                format!("more than {} files in the image", opts.max_entries),
+            )));
+        }
+        let lid = info.id().to_string();
+        for a in scan.anomalies {
+            self.anomalies.push(LayerAnomaly {
+                layer: i,
+                layer_digest: lid.clone(),
+                path: a.path,
+                kind: a.kind,
+                detail: a.detail,
+            });
+        }
+        for s in scan.secrets {
+            self.secrets.push((i, lid.clone(), s));
+        }
+        self.layers.push(info);
+        Ok(())
+    }
+}
+
+/// [`scan_one`], with a panic in a decoder turned into an error.
+fn scan_guarded(
+    store: &Store,
+    lp: &LayerPlan,
+    opts: &ReadOptions,
+    budget: &Budget,
+    mode: &ScanMode<'_>,
+) -> Result<LayerScan, Raw> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_one(store, lp, opts, budget, mode)
+    }))
+    .unwrap_or_else(|_| {
+        Err(Raw::new(
+            K::Malformed,
+            "the layer reader failed on this input",
+        ))
+    })
 }
 
 fn scan_one(

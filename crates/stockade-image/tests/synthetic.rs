@@ -871,3 +871,49 @@ fn layout_blob_symlink_leaving_the_directory() {
     assert_eq!(e.kind, ImageErrorKind::PathEscape, "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A 512-byte ustar header written by hand.
+fn hand_header(name: &str, kind: u8, size: u64) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..107].copy_from_slice(b"0000644");
+    h[108..115].copy_from_slice(b"0000000");
+    h[116..123].copy_from_slice(b"0000000");
+    h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    h[136..147].copy_from_slice(b"00000000000");
+    h[156] = kind;
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| b as u32).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+fn pad(v: &mut Vec<u8>) {
+    while v.len() % 512 != 0 {
+        v.push(0);
+    }
+}
+
+#[test]
+fn pax_size_wins_over_ustar_size() {
+    // A PAX `size` of 1024 with a ustar size of 10 (CVE-2026-33055 shape):
+    // Go's archive/tar, which Docker uses, takes the PAX size, so the
+    // header hidden at data offset 512 is file content, not an entry.
+    let rec = "13 size=1024\n";
+    assert_eq!(rec.len(), 13);
+    let mut layer = hand_header("PaxHeaders/visible", b'x', rec.len() as u64);
+    layer.extend_from_slice(rec.as_bytes());
+    pad(&mut layer);
+    layer.extend_from_slice(&hand_header("visible", b'0', 10));
+    let mut data = vec![b'A'; 512];
+    data.extend_from_slice(&hand_header("etc/hidden", b'0', 0));
+    layer.extend_from_slice(&data);
+    layer.extend_from_slice(&hand_header("after", b'0', 0));
+    layer.extend_from_slice(&[0u8; 1024]);
+    let spec = one(docker_legacy(&[Img::new("t:1", vec![layer])]));
+    assert_eq!(spec.stats.regular_files, 2);
+    assert_eq!(spec.layers[0].entries, 2);
+    assert!(spec.anomalies.is_empty());
+}
