@@ -3,8 +3,8 @@
 //! the reviewed list in `awesome-compose-review.md`. Set
 //! `STOCKADE_DUMP=1` to print every finding for review.
 //!
-//! The corpus is outside the repository: when it is missing, the test says
-//! so and passes (`STOCKADE_CORPUS` points elsewhere).
+//! The corpus ships beside the repository (`../shared/corpus`); when it is
+//! missing the test fails (`STOCKADE_CORPUS` points elsewhere).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,12 @@ use stockade_rules::{Ctx, Policy, check_container};
 fn corpus() -> PathBuf {
     std::env::var_os("STOCKADE_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus/awesome-compose"))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus/awesome-compose"
+            ))
+        })
 }
 
 fn compose_files(dir: &Path) -> Vec<PathBuf> {
@@ -66,13 +71,11 @@ fn reviewed_counts() -> BTreeMap<String, usize> {
 fn awesome_compose_counts_match_the_review() {
     let dir = corpus();
     let files = compose_files(&dir);
-    if files.is_empty() {
-        eprintln!(
-            "awesome-compose corpus not found at {}; skipped",
-            dir.display()
-        );
-        return;
-    }
+    assert!(
+        !files.is_empty(),
+        "awesome-compose corpus not found at {} (it ships beside the repository in shared/)",
+        dir.display()
+    );
     assert_eq!(
         files.len(),
         39,

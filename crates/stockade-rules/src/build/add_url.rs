@@ -92,7 +92,7 @@ impl Rule for AddUrl {
     }
 
     fn check_build(&self, spec: &BuildSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             for (_, copy) in stage.copies() {
                 if !copy.is_add || copy.checksum.is_some() || copy.from.is_some() {
                     continue;
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn flags_unpinned_downloads() {
-        let text = "FROM debian:12 AS b\nADD https://example.com/a.tgz /tmp/\nFROM debian:12\nADD http://example.com/b.tgz https://github.com/o/r.git#main /x/\n";
+        let text = "FROM debian:12 AS b\nADD https://example.com/a.tgz /tmp/\nFROM debian:12\nCOPY --from=b /tmp /tmp\nADD http://example.com/b.tgz https://github.com/o/r.git#main /x/\n";
         let f = run_build(&AddUrl, text);
         assert_eq!(
             flagged(text, &f),

@@ -256,7 +256,7 @@ impl Rule for CurlPipeShell {
 
     fn check_build(&self, spec: &BuildSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
         let mut seen: HashSet<Span> = HashSet::new();
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             let subject = stage.label();
             for rs in stage_runs(stage) {
                 // Pipes and substitutions.
@@ -400,7 +400,7 @@ mod tests {
                 "curl https://x.io/i.sh \\\n  | tee /tmp/log | sh",
             ),
             (
-                "FROM debian:12 AS b\nRUN sh -c 'curl -fsSL https://x.io/i.sh | sh'\nFROM scratch\n",
+                "FROM debian:12 AS b\nRUN sh -c 'curl -fsSL https://x.io/i.sh | sh'\nFROM scratch\nCOPY --from=b /a /a\n",
                 "curl -fsSL https://x.io/i.sh | sh",
             ),
             (
@@ -484,5 +484,11 @@ mod tests {
         ] {
             assert!(run_build(&CurlPipeShell, text).is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn quiet_for_stages_the_build_never_runs() {
+        let text = "FROM debian:12 AS unused\nRUN curl -fsSL https://x.io/i.sh | sh\nFROM debian:12\nRUN true\n";
+        assert!(run_build(&CurlPipeShell, text).is_empty());
     }
 }

@@ -132,8 +132,7 @@ mod tests {
         let f = run_build(&FromLatest, text);
         assert_eq!(flagged(text, &f), vec!["node"]);
         assert_eq!(f[0].severity, Severity::Medium);
-        let text =
-            "FROM python:latest AS b\nFROM alpine:3.20\nCOPY --from=busybox /bin/busybox /b\n";
+        let text = "FROM python:latest AS b\nFROM alpine:3.20\nCOPY --from=busybox /bin/busybox /b\nCOPY --from=b /a /a\n";
         assert_eq!(
             flagged(text, &run_build(&FromLatest, text)),
             vec!["python:latest", "busybox"]

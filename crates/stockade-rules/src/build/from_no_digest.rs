@@ -71,7 +71,7 @@ mod tests {
 
     #[test]
     fn flags_tag_only_references() {
-        let text = "FROM python:3.13-slim AS b\nFROM alpine:3.20\nCOPY --from=busybox:1.37 /bin/busybox /b\n";
+        let text = "FROM python:3.13-slim AS b\nFROM alpine:3.20\nCOPY --from=busybox:1.37 /bin/busybox /b\nCOPY --from=b /a /a\n";
         let f = run_build(&FromNoDigest, text);
         assert_eq!(
             flagged(text, &f),

@@ -46,7 +46,7 @@ impl Rule for RunInsecure {
     }
 
     fn check_build(&self, spec: &BuildSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             for (instr, run) in stage.runs() {
                 let Some(sec) = &run.security else { continue };
                 if !sec.value.eq_ignore_ascii_case("insecure") {
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn flags_insecure() {
-        let text = "# syntax=docker/dockerfile:1-labs\nFROM debian:12 AS b\nRUN --security=insecure make\nFROM scratch\n";
+        let text = "# syntax=docker/dockerfile:1-labs\nFROM debian:12 AS b\nRUN --security=insecure make\nFROM scratch\nCOPY --from=b /a /a\n";
         let f = run_build(&RunInsecure, text);
         assert_eq!(flagged(text, &f), vec!["--security=insecure"]);
         assert_eq!(f[0].severity, Severity::High);

@@ -44,7 +44,7 @@ impl Rule for RunNetworkHost {
     }
 
     fn check_build(&self, spec: &BuildSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             for (instr, run) in stage.runs() {
                 let Some(net) = &run.network else { continue };
                 if !net.value.eq_ignore_ascii_case("host") {

@@ -81,7 +81,7 @@ impl Rule for SecretArg {
         for a in &spec.global_args {
             check(a, "before the first FROM", out);
         }
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             let subject = stage.label();
             for instr in &stage.instructions {
                 if let InstrKind::Arg(args) = &instr.kind {
@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn flags_secret_args() {
-        let text = "ARG GITHUB_TOKEN\nFROM node:22 AS build\nARG NPM_TOKEN\nARG DB_PASSWORD=changeme\nRUN npm ci\nFROM scratch\n";
+        let text = "ARG GITHUB_TOKEN\nFROM node:22 AS build\nARG NPM_TOKEN\nARG DB_PASSWORD=changeme\nRUN npm ci\nFROM scratch\nCOPY --from=build /a /a\n";
         let f = run_build(&SecretArg, text);
         assert_eq!(
             flagged(text, &f),

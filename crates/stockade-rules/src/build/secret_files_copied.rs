@@ -377,7 +377,7 @@ impl Rule for SecretFilesCopied {
     fn check_build(&self, spec: &BuildSpec, cx: &Ctx, out: &mut Vec<Finding>) {
         let ctx = Context::open(cx, spec);
         let chain: Vec<usize> = final_chain(spec).iter().map(|s| s.index).collect();
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             let shipped = chain.contains(&stage.index);
             for (_, copy) in stage.copies() {
                 for src in &copy.sources {

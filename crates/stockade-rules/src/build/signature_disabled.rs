@@ -223,7 +223,7 @@ impl Rule for SignatureDisabled {
 
     fn check_build(&self, spec: &BuildSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
         let mut seen: HashSet<Span> = HashSet::new();
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             let subject = stage.label();
             let mut report = |out: &mut Vec<Finding>, span: Span, msg: String, sev: Severity| {
                 if seen.insert(span) {
@@ -332,7 +332,7 @@ mod tests {
                 "--no-gpg-checks",
             ),
             (
-                "FROM alpine:3.22 AS b\nRUN sh -c 'apk add --allow-untrusted x'\nFROM scratch\n",
+                "FROM alpine:3.22 AS b\nRUN sh -c 'apk add --allow-untrusted x'\nFROM scratch\nCOPY --from=b /a /a\n",
                 "--allow-untrusted",
             ),
         ] {

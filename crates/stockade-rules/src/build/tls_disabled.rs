@@ -152,7 +152,7 @@ impl Rule for TlsDisabled {
                 );
             }
         }
-        for stage in &spec.stages {
+        for stage in crate::util::stages::needed(spec) {
             let subject = stage.label();
             for instr in &stage.instructions {
                 match &instr.kind {

@@ -14,6 +14,15 @@ pub fn final_chain(spec: &BuildSpec) -> Vec<&Stage> {
     v
 }
 
+/// The stages the build of the final stage (or `--target`) needs, in
+/// order: BuildKit never runs the others, so rules about what the build
+/// does judge only these.
+pub fn needed(spec: &BuildSpec) -> impl Iterator<Item = &Stage> {
+    spec.needed_stages()
+        .into_iter()
+        .filter_map(|i| spec.stages.get(i))
+}
+
 /// Where a pulled image is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PullKind {
@@ -38,12 +47,12 @@ pub struct PulledImage<'a> {
     pub image: Option<ImageRef>,
 }
 
-/// Every image the build pulls, in every stage: bases, `COPY --from`
+/// Every image the build pulls, in every stage it needs: bases, `COPY --from`
 /// images and `RUN --mount` sources (stage references and `scratch` are
 /// not images; invalid references are left to the parser's errors).
 pub fn pulled_images(spec: &BuildSpec) -> Vec<PulledImage<'_>> {
     let mut out = Vec::new();
-    for stage in &spec.stages {
+    for stage in needed(spec) {
         match &stage.from.base {
             BaseImage::Image(r) => out.push(PulledImage {
                 stage,
