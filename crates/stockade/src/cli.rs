@@ -41,7 +41,7 @@ pub fn long_version() -> &'static str {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files and directories (default `.`); `-` reads standard input.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rule catalog, or print one rule's documentation.
     Rules(RulesArgs),
 }
@@ -124,7 +124,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Scan(a) => run_scan(a),
+        Command::Scan(a) => run_scan(*a),
         Command::Rules(a) => crate::rules_cmd::run(a),
     }
 }

@@ -121,6 +121,28 @@ impl Config {
         self.excludes.is_match(rel)
     }
 
+    /// Warns (on stderr) about names that match no rule: a typo must not
+    /// silently select or ignore nothing. Peer ids we do not implement are
+    /// common in migrated configs, so this is a warning, not an error.
+    pub fn warn_unknown(&self) {
+        let unknown = self.unknown_selectors();
+        if !unknown.is_empty() {
+            let path = self
+                .path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            eprintln!(
+                "stockade: warning: {path}: no rule, alias or category matches {} (see `stockade rules`)",
+                unknown
+                    .iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+
     /// Names used in the config that match no rule, alias or category.
     pub fn unknown_selectors(&self) -> Vec<String> {
         let metas: Vec<_> = stockade_rules::catalog().iter().map(|r| r.meta()).collect();
@@ -136,19 +158,21 @@ impl Config {
 
     /// The policy from this file, then the command line on top.
     pub fn policy(&self, cli: &CliPolicy) -> Policy {
-        let mut p = Policy::default();
-        p.select = self
-            .file
-            .select
-            .iter()
-            .map(|s| Selector::parse(s))
-            .collect();
-        p.ignore = self
-            .file
-            .ignore
-            .iter()
-            .map(|s| Selector::parse(s))
-            .collect();
+        let mut p = Policy {
+            select: self
+                .file
+                .select
+                .iter()
+                .map(|s| Selector::parse(s))
+                .collect(),
+            ignore: self
+                .file
+                .ignore
+                .iter()
+                .map(|s| Selector::parse(s))
+                .collect(),
+            ..Policy::default()
+        };
         for (k, v) in &self.file.severity {
             if let Ok(sev) = v.parse() {
                 p.severity.push((Selector::parse(k), sev));

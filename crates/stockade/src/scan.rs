@@ -44,11 +44,14 @@ pub(crate) struct Settings {
     pub config: Arc<Config>,
 }
 
+/// A loaded config, or why it could not be loaded.
+type ConfigResult = Result<Arc<Config>, String>;
+
 pub(crate) struct Env<'a> {
     pub opts: &'a ScanOptions,
     pub sources: &'a SourceMap,
     finder: ConfigFinder,
-    configs: Mutex<HashMap<Option<PathBuf>, Result<Arc<Config>, String>>>,
+    configs: Mutex<HashMap<Option<PathBuf>, ConfigResult>>,
     forced: Option<Arc<Config>>,
 }
 
@@ -65,18 +68,25 @@ impl Env<'_> {
                 cache
                     .entry(found.clone())
                     .or_insert_with(|| match &found {
-                        Some(p) => Config::load(p).map(Arc::new),
+                        Some(p) => Config::load(p).map(|c| {
+                            c.warn_unknown();
+                            Arc::new(c)
+                        }),
                         None => Ok(Arc::new(Config::empty())),
                     })
                     .clone()?
             }
         };
         let policy = config.policy(&self.opts.cli);
-        let mut ctx = Ctx::default();
-        ctx.trusted_registries = config.file.trusted_registries.clone();
-        if let Some(d) = config.file.max_image_age_days {
-            ctx.max_image_age_days = d;
-        }
+        let defaults = Ctx::default();
+        let ctx = Ctx {
+            trusted_registries: config.file.trusted_registries.clone(),
+            max_image_age_days: config
+                .file
+                .max_image_age_days
+                .unwrap_or(defaults.max_image_age_days),
+            ..defaults
+        };
         Ok(Settings {
             policy,
             ctx,
@@ -135,7 +145,10 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
     };
     let forced = match &opts.config {
         Some(p) => match Config::load(p) {
-            Ok(c) => Some(Arc::new(c)),
+            Ok(c) => {
+                c.warn_unknown();
+                Some(Arc::new(c))
+            }
             Err(e) => {
                 result
                     .errors
@@ -364,6 +377,52 @@ fn scan_dockerfile(
         }),
     };
     let (spec, errors) = stockade_dockerfile::evaluate(&file, &eval);
-    let findings = stockade_rules::check_build(&spec, &s.ctx, &s.policy);
+    let mut findings = stockade_rules::check_build(&spec, &s.ctx, &s.policy);
+    findings.extend(containers_in_runs(&spec, s));
     (findings, errors)
+}
+
+/// Containers started by `RUN docker run …` (a build that starts containers,
+/// e.g. docker-in-docker test stages) are judged like any other container.
+fn containers_in_runs(spec: &stockade_core::BuildSpec, s: &Settings) -> Vec<Finding> {
+    use stockade_core::InstrKind;
+    let mut out = Vec::new();
+    for i in spec.needed_stages() {
+        let stage = &spec.stages[i];
+        // ARG/ENV values known so far in the stage.
+        let mut vars: HashMap<String, Option<String>> = HashMap::new();
+        for ins in &stage.instructions {
+            match &ins.kind {
+                InstrKind::Env(kvs) => {
+                    for kv in kvs {
+                        vars.insert(
+                            kv.key.value.clone(),
+                            kv.value.as_ref().and_then(|v| v.value.value.clone()),
+                        );
+                    }
+                }
+                InstrKind::Arg(args) => {
+                    for a in args {
+                        vars.insert(
+                            a.name.value.clone(),
+                            a.effective.as_ref().and_then(|v| v.value.clone()),
+                        );
+                    }
+                }
+                InstrKind::Run(run) => {
+                    let lookup = |name: &str| vars.get(name).cloned().flatten();
+                    for script in &run.scripts {
+                        let (mut specs, _unreadable) =
+                            stockade_dockercli::specs_in_script(script, &lookup);
+                        for c in &mut specs {
+                            c.suppressions.extend(spec.suppressions.clone());
+                            out.extend(stockade_rules::check_container(c, &s.ctx, &s.policy));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }

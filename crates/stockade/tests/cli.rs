@@ -487,3 +487,20 @@ fn rules_command_lists_and_documents() {
     let out = bin().args(["--version"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("rule catalog"));
 }
+
+#[test]
+fn docker_run_inside_a_dockerfile_run_is_judged() {
+    let d = tmp("dind");
+    write(
+        &d,
+        "Dockerfile",
+        "FROM docker:27-cli\nARG SOCK=/var/run/docker.sock\nRUN docker run --rm -v ${SOCK}:/var/run/docker.sock alpine:3 true\nUSER 1000\n",
+    );
+    let out = bin()
+        .args(["scan", "--format", "json", "--select", "SKD201"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let r = rules_of(&json(&out));
+    assert_eq!(r, vec![("Dockerfile".to_string(), "SKD201".to_string(), 3)]);
+}

@@ -200,7 +200,7 @@ fn corpus() -> PathBuf {
 }
 
 #[derive(Default, Debug)]
-pub struct Row {
+struct Row {
     pub query: String,
     pub expected: usize,
     pub exact: usize,
@@ -223,7 +223,7 @@ fn samples(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 }
 
 /// Runs stockade on `files` with only `rules` selected; returns path → lines flagged, and the error count.
-pub fn run(
+fn run(
     files: &[PathBuf],
     rules: &[&str],
     kind: &str,
@@ -259,7 +259,7 @@ pub fn run(
     (by_file, errors)
 }
 
-pub fn agreement(platform_dir: &Path, table: &[(&str, Map)], kind: &str) -> Vec<Row> {
+fn agreement(platform_dir: &Path, table: &[(&str, Map)], kind: &str) -> Vec<Row> {
     let mut rows = Vec::new();
     for (query, map) in table {
         let Rules(rules) = map else { continue };
@@ -329,7 +329,7 @@ pub fn agreement(platform_dir: &Path, table: &[(&str, Map)], kind: &str) -> Vec<
     rows
 }
 
-pub fn print(title: &str, rows: &[Row], table: &[(&str, Map)]) {
+fn print(title: &str, rows: &[Row], table: &[(&str, Map)]) {
     println!("\n{title}");
     println!(
         "{:<46} {:>8} {:>8} {:>8} {:>10}",
@@ -379,7 +379,7 @@ pub fn print(title: &str, rows: &[Row], table: &[(&str, Map)]) {
 }
 
 fn pct(a: usize, b: usize) -> usize {
-    if b == 0 { 100 } else { a * 100 / b }
+    (a * 100).checked_div(b).unwrap_or(100)
 }
 
 #[test]
