@@ -247,8 +247,8 @@ pub(crate) fn fill(spec: &mut ImageSpec, tree: &Tree) {
             spec.setid_files.push(SetIdFile {
                 file: fref(i as u32),
                 mode: m,
-                uid: node.uid,
-                gid: node.gid,
+                uid: u64::from(node.uid),
+                gid: u64::from(node.gid),
                 setuid: m & 0o4000 != 0,
                 setgid: m & 0o2000 != 0,
             });

@@ -39,19 +39,126 @@ pub(crate) enum Kind {
     Fifo,
 }
 
-/// One tar entry, reduced.
-#[derive(Debug)]
-pub(crate) struct Change {
-    pub path: Box<str>,
+/// One tar entry, reduced. Its path lives in [`Changes::paths`].
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    start: u32,
+    len: u32,
+    kind: Kind,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    size: u64,
+    /// Index into [`Changes::extras`], or `u32::MAX`.
+    extra: u32,
+}
+
+/// The rare parts of an entry: a link target, captured content.
+#[derive(Debug, Default)]
+struct Extra {
+    link: Option<Box<str>>,
+    content: Option<(Box<[u8]>, bool)>,
+}
+
+/// A layer's entries in tar order, stored compactly: every path in one
+/// string, fixed-size records, and the rare extras on the side.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    paths: String,
+    items: Vec<Change>,
+    extras: Vec<Extra>,
+}
+
+/// One entry handed to the applier.
+pub(crate) struct ChangeView<'a> {
+    pub path: &'a str,
     pub kind: Kind,
     pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
+    pub uid: u32,
+    pub gid: u32,
     pub size: u64,
     /// Symlink target as written, or hardlink target (cleaned).
     pub link: Option<Box<str>>,
     /// Content of a file rules read; `bool` = truncated at the cap.
     pub content: Option<(Box<[u8]>, bool)>,
+}
+
+impl Changes {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push(
+        &mut self,
+        path: &str,
+        kind: Kind,
+        mode: u32,
+        uid: u64,
+        gid: u64,
+        size: u64,
+        link: Option<String>,
+        content: Option<(Box<[u8]>, bool)>,
+    ) -> Result<(), Raw> {
+        let too_big = || Raw::new(K::LimitExceeded, "the layer's path names exceed 4 GiB");
+        let start = u32::try_from(self.paths.len()).map_err(|_| too_big())?;
+        let len = u32::try_from(path.len()).map_err(|_| too_big())?;
+        if start.checked_add(len).is_none() {
+            return Err(too_big());
+        }
+        self.paths.push_str(path);
+        let extra = if link.is_some() || content.is_some() {
+            self.extras.push(Extra {
+                link: link.map(String::into_boxed_str),
+                content,
+            });
+            u32::try_from(self.extras.len() - 1).map_err(|_| too_big())?
+        } else {
+            u32::MAX
+        };
+        self.items.push(Change {
+            start,
+            len,
+            kind,
+            mode,
+            uid: u32::try_from(uid).unwrap_or(u32::MAX),
+            gid: u32::try_from(gid).unwrap_or(u32::MAX),
+            size,
+            extra,
+        });
+        Ok(())
+    }
+
+    /// Hands every entry to `f` in tar order, moving the extras out.
+    pub fn drain_each<E>(
+        &mut self,
+        mut f: impl FnMut(ChangeView<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Changes {
+            paths,
+            items,
+            extras,
+        } = self;
+        for c in items.iter() {
+            let extra = extras
+                .get_mut(c.extra as usize)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            let path = paths
+                .get(c.start as usize..(c.start as usize + c.len as usize))
+                .unwrap_or("");
+            f(ChangeView {
+                path,
+                kind: c.kind,
+                mode: c.mode,
+                uid: c.uid,
+                gid: c.gid,
+                size: c.size,
+                link: extra.link,
+                content: extra.content,
+            })?;
+        }
+        items.clear();
+        paths.clear();
+        extras.clear();
+        Ok(())
+    }
 }
 
 #[derive(Debug)]
@@ -72,7 +179,7 @@ pub(crate) struct Anomaly {
 
 #[derive(Debug, Default)]
 pub(crate) struct LayerScan {
-    pub changes: Vec<Change>,
+    pub changes: Changes,
     /// Paths hidden in lower layers by `.wh.<name>`.
     pub whiteouts: Vec<Box<str>>,
     /// Directories whose lower children are hidden (`.wh..wh..opq`).
@@ -535,16 +642,18 @@ fn walk<R: Read>(
                     }
                 }
             }
-            scan.changes.push(Change {
-                path: path.into_boxed_str(),
-                kind,
-                mode: mode_bits,
-                uid,
-                gid,
-                size: if kind == Kind::File { size } else { 0 },
-                link: link.map(String::into_boxed_str),
-                content,
-            });
+            scan.changes
+                .push(
+                    &path,
+                    kind,
+                    mode_bits,
+                    uid,
+                    gid,
+                    if kind == Kind::File { size } else { 0 },
+                    link,
+                    content,
+                )
+                .map_err(|r| r.at(shown()))?;
         }
     }
     // Padding after the end-of-archive blocks is part of the diff id.

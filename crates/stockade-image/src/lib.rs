@@ -959,7 +959,7 @@ fn second_pass(store: &Store, plan: &Plan, opts: &ReadOptions, tree: &mut Tree) 
         if node.size == 0 {
             continue;
         }
-        let data = node.data;
+        let data = tree.data_of(n);
         let dl = tree.nodes[data as usize].layer;
         let dpath = tree.path_of(data);
         let e = need.entry(dl).or_default().entry(dpath).or_default();
@@ -978,11 +978,11 @@ fn second_pass(store: &Store, plan: &Plan, opts: &ReadOptions, tree: &mut Tree) 
             extra: Some(&set),
         };
         let budget = Budget::new();
-        let Ok(scan) = scan_one(store, lp, opts, &budget, &mode) else {
+        let Ok(mut scan) = scan_one(store, lp, opts, &budget, &mode) else {
             continue;
         };
-        for ch in scan.changes {
-            if let (Some((bytes, truncated)), Some(nodes)) = (ch.content, paths.get(&*ch.path)) {
+        let _ = scan.changes.drain_each(|ch| -> Result<(), ()> {
+            if let (Some((bytes, truncated)), Some(nodes)) = (ch.content, paths.get(ch.path)) {
                 let bytes: std::sync::Arc<[u8]> = std::sync::Arc::from(bytes);
                 for &n in nodes {
                     tree.content.insert(
@@ -994,6 +994,7 @@ fn second_pass(store: &Store, plan: &Plan, opts: &ReadOptions, tree: &mut Tree) 
                     );
                 }
             }
-        }
+            Ok(())
+        });
     }
 }

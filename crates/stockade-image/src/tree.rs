@@ -1,12 +1,17 @@
 //! The merged filesystem view, built from tar headers only.
 //!
-//! Nodes live in one arena; names are interned; children are found through
-//! one hash map keyed by (parent, name). Removing a path marks its node dead
-//! and unlinks it from the map: its descendants become unreachable without
+//! Nodes live in one arena of fixed-size records; names are interned into
+//! one string buffer; children are found through one hash table of node
+//! ids keyed by (parent, name). Removing a path marks its node dead and
+//! unlinks it from the table: its descendants become unreachable without
 //! being visited. A node is live when it and all its ancestors are.
+//! Symlink targets and hardlink sources, which few nodes have, are kept in
+//! side maps.
 
-use crate::layer::{Anomaly, Change, Kind, LayerScan};
+use crate::layer::{Anomaly, ChangeView, Kind, LayerScan};
+use hashbrown::HashTable;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use stockade_core::AnomalyKind;
 
@@ -19,17 +24,13 @@ pub(crate) struct Node {
     pub parent: u32,
     first_child: u32,
     next_sibling: u32,
-    pub kind: Kind,
-    pub dead: bool,
     pub layer: u32,
     pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
+    pub uid: u32,
+    pub gid: u32,
     pub size: u64,
-    /// Symlink target (index into `links`).
-    link: u32,
-    /// The node whose tar entry holds the data (itself, or a hardlink's target).
-    pub data: u32,
+    pub kind: Kind,
+    pub dead: bool,
 }
 
 pub(crate) struct Content {
@@ -39,71 +40,128 @@ pub(crate) struct Content {
 
 pub(crate) struct Tree {
     pub nodes: Vec<Node>,
-    names: Vec<Arc<str>>,
-    name_ix: HashMap<Arc<str>, u32>,
-    children: HashMap<(u32, u32), u32>,
-    links: Vec<Box<str>>,
+    name_buf: String,
+    /// (offset, length) into `name_buf`.
+    name_spans: Vec<(u32, u32)>,
+    name_ix: HashTable<u32>,
+    children: HashTable<u32>,
+    hasher: RandomState,
+    links: HashMap<u32, Box<str>>,
+    /// Hardlinks: node -> the node whose tar entry holds the data.
+    data: HashMap<u32, u32>,
     pub content: HashMap<u32, Content>,
     max_nodes: usize,
 }
+
+/// The tree is full (node cap or name buffer).
+#[derive(Debug)]
+pub(crate) struct Full;
 
 impl Tree {
     pub fn new(max_nodes: u64) -> Self {
         let mut t = Tree {
             nodes: Vec::new(),
-            names: Vec::new(),
-            name_ix: HashMap::new(),
-            children: HashMap::new(),
-            links: Vec::new(),
+            name_buf: String::new(),
+            name_spans: Vec::new(),
+            name_ix: HashTable::new(),
+            children: HashTable::new(),
+            hasher: RandomState::new(),
+            links: HashMap::new(),
+            data: HashMap::new(),
             content: HashMap::new(),
-            max_nodes: usize::try_from(max_nodes).unwrap_or(usize::MAX).max(16),
+            max_nodes: usize::try_from(max_nodes)
+                .unwrap_or(usize::MAX)
+                .clamp(16, u32::MAX as usize - 1),
         };
-        let root_name = t.intern("");
+        let root_name = t.intern("").unwrap_or(0);
         t.nodes.push(Node {
             name: root_name,
             parent: NONE,
             first_child: NONE,
             next_sibling: NONE,
-            kind: Kind::Dir,
-            dead: false,
             layer: 0,
             mode: 0o755,
             uid: 0,
             gid: 0,
             size: 0,
-            link: NONE,
-            data: 0,
+            kind: Kind::Dir,
+            dead: false,
         });
         t
     }
 
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.name_ix.get(s) {
-            return i;
+    fn name_str(&self, id: u32) -> &str {
+        self.name_spans
+            .get(id as usize)
+            .and_then(|&(o, l)| self.name_buf.get(o as usize..o as usize + l as usize))
+            .unwrap_or("")
+    }
+
+    fn find_name(&self, s: &str) -> Option<u32> {
+        let h = self.hasher.hash_one(s);
+        self.name_ix.find(h, |&id| self.name_str(id) == s).copied()
+    }
+
+    fn intern(&mut self, s: &str) -> Result<u32, Full> {
+        if let Some(id) = self.find_name(s) {
+            return Ok(id);
         }
-        let a: Arc<str> = Arc::from(s);
-        let i = self.names.len() as u32;
-        self.names.push(a.clone());
-        self.name_ix.insert(a, i);
-        i
+        let off = u32::try_from(self.name_buf.len()).map_err(|_| Full)?;
+        let len = u32::try_from(s.len()).map_err(|_| Full)?;
+        off.checked_add(len).ok_or(Full)?;
+        let id = u32::try_from(self.name_spans.len()).map_err(|_| Full)?;
+        self.name_buf.push_str(s);
+        self.name_spans.push((off, len));
+        let h = self.hasher.hash_one(s);
+        let Tree {
+            name_ix,
+            name_spans,
+            name_buf,
+            hasher,
+            ..
+        } = self;
+        name_ix.insert_unique(h, id, |&other| {
+            let s = name_spans
+                .get(other as usize)
+                .and_then(|&(o, l)| name_buf.get(o as usize..o as usize + l as usize))
+                .unwrap_or("");
+            hasher.hash_one(s)
+        });
+        Ok(id)
+    }
+
+    fn child_hash(&self, parent: u32, name: u32) -> u64 {
+        self.hasher.hash_one((parent, name))
+    }
+
+    fn child_by_id(&self, parent: u32, name: u32) -> Option<u32> {
+        let h = self.child_hash(parent, name);
+        self.children
+            .find(h, |&id| {
+                let n = &self.nodes[id as usize];
+                n.parent == parent && n.name == name
+            })
+            .copied()
+    }
+
+    fn child(&self, parent: u32, name: &str) -> Option<u32> {
+        self.child_by_id(parent, self.find_name(name)?)
     }
 
     pub fn name(&self, n: u32) -> &str {
         self.nodes
             .get(n as usize)
-            .and_then(|node| self.names.get(node.name as usize))
-            .map(|s| &**s)
+            .map(|node| self.name_str(node.name))
             .unwrap_or("")
     }
 
     pub fn link_target(&self, n: u32) -> Option<&str> {
-        let l = self.nodes.get(n as usize)?.link;
-        self.links.get(l as usize).map(|s| &**s)
+        self.links.get(&n).map(|s| &**s)
     }
 
-    fn child(&self, parent: u32, name: &str) -> Option<u32> {
-        let id = *self.name_ix.get(name)?;
-        self.children.get(&(parent, id)).copied()
+    /// The node whose tar entry holds `n`'s data (itself unless a hardlink).
+    pub fn data_of(&self, n: u32) -> u32 {
+        self.data.get(&n).copied().unwrap_or(n)
     }
 
     /// The path of a node (no leading `/`).
@@ -160,8 +218,8 @@ impl Tree {
                 if *hops > MAX_SYMLINK_HOPS {
                     return None;
                 }
-                let target = self.link_target(next)?.to_string();
-                cur = self.resolve_from(cur, &target, true, hops)?;
+                let target = self.link_target(next)?;
+                cur = self.resolve_from(cur, target, true, hops)?;
             } else {
                 if !last && node.kind != Kind::Dir {
                     return None;
@@ -181,8 +239,9 @@ impl Tree {
             node.dead = true;
             (node.parent, node.name)
         };
-        if self.children.get(&(parent, name)) == Some(&n) {
-            self.children.remove(&(parent, name));
+        let h = self.child_hash(parent, name);
+        if let Ok(e) = self.children.find_entry(h, |&id| id == n) {
+            e.remove();
         }
     }
 
@@ -199,11 +258,11 @@ impl Tree {
         }
     }
 
-    fn add_node(&mut self, parent: u32, name: &str, kind: Kind, layer: u32) -> Result<u32, ()> {
+    fn add_node(&mut self, parent: u32, name: &str, kind: Kind, layer: u32) -> Result<u32, Full> {
         if self.nodes.len() >= self.max_nodes {
-            return Err(());
+            return Err(Full);
         }
-        let name_id = self.intern(name);
+        let name_id = self.intern(name)?;
         let id = self.nodes.len() as u32;
         let first = self.nodes[parent as usize].first_child;
         self.nodes.push(Node {
@@ -211,24 +270,34 @@ impl Tree {
             parent,
             first_child: NONE,
             next_sibling: first,
-            kind,
-            dead: false,
             layer,
             mode: if kind == Kind::Dir { 0o755 } else { 0o644 },
             uid: 0,
             gid: 0,
             size: 0,
-            link: NONE,
-            data: id,
+            kind,
+            dead: false,
         });
         self.nodes[parent as usize].first_child = id;
-        self.children.insert((parent, name_id), id);
+        let h = self.child_hash(parent, name_id);
+        let Tree {
+            children,
+            nodes,
+            hasher,
+            ..
+        } = self;
+        children.insert_unique(h, id, |&other| {
+            let key = nodes
+                .get(other as usize)
+                .map_or((NONE, NONE), |n| (n.parent, n.name));
+            hasher.hash_one(key)
+        });
         Ok(id)
     }
 
     /// The directory node for `dir`, creating missing directories (a
     /// non-directory in the way is replaced, as unpacking would).
-    fn ensure_dir(&mut self, dir: &str, layer: u32) -> Result<u32, ()> {
+    fn ensure_dir(&mut self, dir: &str, layer: u32) -> Result<u32, Full> {
         let mut cur = 0u32;
         for c in dir.split('/').filter(|c| !c.is_empty()) {
             cur = match self.child(cur, c) {
@@ -245,8 +314,7 @@ impl Tree {
 
     /// Applies one layer: whiteouts and opaque markers first (they only
     /// hide lower layers), then the layer's entries in tar order.
-    /// Returns `Err` when the node cap is reached.
-    pub fn apply(&mut self, layer: u32, scan: &mut LayerScan) -> Result<(), ()> {
+    pub fn apply(&mut self, layer: u32, scan: &mut LayerScan) -> Result<(), Full> {
         for d in &scan.opaques {
             if let Some(n) = self.lookup_literal(d)
                 && self.nodes[n as usize].kind == Kind::Dir
@@ -259,28 +327,27 @@ impl Tree {
                 self.kill(n);
             }
         }
-        let changes = std::mem::take(&mut scan.changes);
-        for ch in changes {
-            self.apply_change(layer, ch, &mut scan.anomalies)?;
-        }
-        Ok(())
+        let LayerScan {
+            changes, anomalies, ..
+        } = scan;
+        changes.drain_each(|ch| self.apply_change(layer, ch, anomalies))
     }
 
     fn apply_change(
         &mut self,
         layer: u32,
-        ch: Change,
+        ch: ChangeView<'_>,
         anomalies: &mut Vec<Anomaly>,
-    ) -> Result<(), ()> {
+    ) -> Result<(), Full> {
         let (dir, base) = match ch.path.rsplit_once('/') {
             Some((d, b)) => (d, b),
-            None => ("", &*ch.path),
+            None => ("", ch.path),
         };
-        // Hardlinks take the target's metadata and content.
+        // Hardlinks take the target's metadata, link and content.
         let mut kind = ch.kind;
         let (mut mode, mut uid, mut gid, mut size) = (ch.mode, ch.uid, ch.gid, ch.size);
         let mut data_from = None;
-        let mut link_from = NONE;
+        let mut link = None;
         if kind == Kind::Hardlink {
             let target = ch.link.as_deref().unwrap_or("");
             let t = self
@@ -291,8 +358,8 @@ impl Tree {
                     let tn = &self.nodes[t as usize];
                     kind = tn.kind;
                     (mode, uid, gid, size) = (tn.mode, tn.uid, tn.gid, tn.size);
-                    data_from = Some(tn.data);
-                    link_from = tn.link;
+                    data_from = Some(self.data_of(t));
+                    link = self.links.get(&t).cloned();
                 }
                 None => {
                     anomalies.push(Anomaly {
@@ -305,6 +372,8 @@ impl Tree {
                     return Ok(());
                 }
             }
+        } else if kind == Kind::Symlink {
+            link = ch.link;
         }
         let parent = self.ensure_dir(dir, layer)?;
         let existing = self.child(parent, base);
@@ -316,14 +385,6 @@ impl Tree {
             }
             None => self.add_node(parent, base, kind, layer)?,
         };
-        let link = match (ch.kind, ch.link) {
-            (Kind::Symlink, Some(l)) => {
-                self.links.push(l);
-                (self.links.len() - 1) as u32
-            }
-            // A hardlink to a symlink shares its target.
-            _ => link_from,
-        };
         {
             let node = &mut self.nodes[id as usize];
             node.layer = layer;
@@ -332,8 +393,22 @@ impl Tree {
             node.gid = gid;
             node.size = size;
             node.kind = kind;
-            node.link = link;
-            node.data = data_from.unwrap_or(id);
+        }
+        match link {
+            Some(l) => {
+                self.links.insert(id, l);
+            }
+            None => {
+                self.links.remove(&id);
+            }
+        }
+        match data_from {
+            Some(src) => {
+                self.data.insert(id, src);
+            }
+            None => {
+                self.data.remove(&id);
+            }
         }
         if let Some((bytes, truncated)) = ch.content {
             self.content.insert(
@@ -351,6 +426,8 @@ impl Tree {
                 truncated: c.truncated,
             };
             self.content.insert(id, c);
+        } else {
+            self.content.remove(&id);
         }
         Ok(())
     }
@@ -385,7 +462,7 @@ impl Tree {
         let mut guard = 0usize;
         while c != NONE && guard <= self.nodes.len() {
             let node = &self.nodes[c as usize];
-            if !node.dead && self.children.get(&(d, node.name)) == Some(&c) {
+            if !node.dead && self.child_by_id(d, node.name) == Some(c) {
                 out.push(self.name(c).to_string());
             }
             c = node.next_sibling;
@@ -406,38 +483,26 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::Changes;
 
-    fn file(path: &str) -> Change {
-        Change {
-            path: path.into(),
-            kind: Kind::File,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            size: 1,
-            link: None,
-            content: None,
-        }
-    }
-    fn dir(path: &str) -> Change {
-        Change {
-            kind: Kind::Dir,
-            mode: 0o755,
-            size: 0,
-            ..file(path)
-        }
-    }
-    fn sym(path: &str, to: &str) -> Change {
-        Change {
-            kind: Kind::Symlink,
-            link: Some(to.into()),
-            ..file(path)
-        }
+    enum C {
+        F(&'static str),
+        D(&'static str),
+        S(&'static str, &'static str),
     }
 
-    fn apply(t: &mut Tree, layer: u32, changes: Vec<Change>, wh: &[&str], opq: &[&str]) {
+    fn apply(t: &mut Tree, layer: u32, changes: Vec<C>, wh: &[&str], opq: &[&str]) {
+        let mut ch = Changes::default();
+        for c in changes {
+            let (p, k, l) = match c {
+                C::F(p) => (p, Kind::File, None),
+                C::D(p) => (p, Kind::Dir, None),
+                C::S(p, to) => (p, Kind::Symlink, Some(to.to_string())),
+            };
+            ch.push(p, k, 0o644, 0, 0, 1, l, None).unwrap();
+        }
         let mut s = LayerScan {
-            changes,
+            changes: ch,
             whiteouts: wh.iter().map(|w| (*w).into()).collect(),
             opaques: opq.iter().map(|w| (*w).into()).collect(),
             ..LayerScan::default()
@@ -451,27 +516,27 @@ mod tests {
         apply(
             &mut t,
             0,
-            vec![dir("a"), file("a/x"), file("a/y"), file("b")],
+            vec![C::D("a"), C::F("a/x"), C::F("a/y"), C::F("b")],
             &[],
             &[],
         );
         // Layer 1 whites out a/x and re-adds b in the same layer as a whiteout of b.
-        apply(&mut t, 1, vec![file("b")], &["a/x", "b"], &[]);
+        apply(&mut t, 1, vec![C::F("b")], &["a/x", "b"], &[]);
         assert!(t.lookup_literal("a/x").is_none());
         assert!(t.lookup_literal("a/y").is_some());
         assert_eq!(t.nodes[t.lookup_literal("b").unwrap() as usize].layer, 1);
         // Opaque dir: lower children gone, this layer's kept.
-        apply(&mut t, 2, vec![file("a/z")], &[], &["a"]);
+        apply(&mut t, 2, vec![C::F("a/z")], &[], &["a"]);
         assert_eq!(t.list_dir("a"), vec!["z".to_string()]);
     }
 
     #[test]
     fn file_over_dir_replaces_subtree() {
         let mut t = Tree::new(1000);
-        apply(&mut t, 0, vec![dir("d"), file("d/secret")], &[], &[]);
-        apply(&mut t, 1, vec![file("d")], &[], &[]);
+        apply(&mut t, 0, vec![C::D("d"), C::F("d/secret")], &[], &[]);
+        apply(&mut t, 1, vec![C::F("d")], &[], &[]);
         assert!(t.lookup_literal("d/secret").is_none());
-        apply(&mut t, 2, vec![file("d/again")], &[], &[]);
+        apply(&mut t, 2, vec![C::F("d/again")], &[], &[]);
         assert_eq!(
             t.nodes[t.lookup_literal("d").unwrap() as usize].kind,
             Kind::Dir
@@ -488,14 +553,14 @@ mod tests {
             &mut t,
             0,
             vec![
-                dir("etc"),
-                file("etc/passwd"),
-                sym("lnk", "/etc/passwd"),
-                sym("up", "../../../../etc/passwd"),
-                sym("loop1", "loop2"),
-                sym("loop2", "loop1"),
-                dir("x"),
-                sym("x/rel", "../etc"),
+                C::D("etc"),
+                C::F("etc/passwd"),
+                C::S("lnk", "/etc/passwd"),
+                C::S("up", "../../../../etc/passwd"),
+                C::S("loop1", "loop2"),
+                C::S("loop2", "loop1"),
+                C::D("x"),
+                C::S("x/rel", "../etc"),
             ],
             &[],
             &[],
@@ -506,5 +571,20 @@ mod tests {
         assert_eq!(t.resolve("x/rel/passwd", true), p);
         assert_eq!(t.resolve("loop1", true), None);
         assert_eq!(t.resolve("lnk", false), t.lookup_literal("lnk"));
+    }
+
+    #[test]
+    fn node_cap() {
+        let mut t = Tree::new(16);
+        let mut ch = Changes::default();
+        for i in 0..40 {
+            ch.push(&format!("f{i}"), Kind::File, 0o644, 0, 0, 0, None, None)
+                .unwrap();
+        }
+        let mut s = LayerScan {
+            changes: ch,
+            ..LayerScan::default()
+        };
+        assert!(t.apply(0, &mut s).is_err());
     }
 }
