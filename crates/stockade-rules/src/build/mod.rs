@@ -14,6 +14,7 @@ pub mod expose_admin_port;
 pub mod expose_invalid_port;
 pub mod from_latest;
 pub mod from_no_digest;
+pub mod invalid_base;
 pub mod package_cache;
 pub mod remote_access_tools;
 pub mod run_insecure;
@@ -40,6 +41,7 @@ pub static RULES: &[&'static dyn Rule] = &[
     &sudo_used::SudoUsed,
     &from_latest::FromLatest,
     &from_no_digest::FromNoDigest,
+    &invalid_base::InvalidBase,
     &add_url::AddUrl,
     &curl_pipe_shell::CurlPipeShell,
     &tls_disabled::TlsDisabled,
