@@ -504,3 +504,40 @@ fn docker_run_inside_a_dockerfile_run_is_judged() {
     let r = rules_of(&json(&out));
     assert_eq!(r, vec![("Dockerfile".to_string(), "SKD201".to_string(), 3)]);
 }
+
+/// The human report of the bundled examples, byte for byte. Regenerate with
+/// `STOCKADE_UPDATE_SNAPSHOTS=1 cargo test -p stockade --test cli` and review the diff.
+#[test]
+fn human_report_of_the_examples_matches_the_snapshot() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (args, name) in [
+        (&["scan", "--no-color", "examples"][..], "examples.txt"),
+        (
+            &["scan", "--no-color", "--format", "markdown", "examples"][..],
+            "examples.md",
+        ),
+    ] {
+        let out = bin().current_dir(&repo).args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = String::from_utf8(out.stdout).unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(name);
+        if std::env::var_os("STOCKADE_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        if got != want {
+            let first = got.lines().zip(want.lines()).position(|(a, b)| a != b);
+            panic!(
+                "{name} differs from the snapshot (first differing line: {first:?}); \
+                 rerun with STOCKADE_UPDATE_SNAPSHOTS=1 and review the diff"
+            );
+        }
+    }
+}
