@@ -10,6 +10,7 @@
 pub mod build;
 pub mod container;
 pub mod finding;
+pub mod host;
 pub mod image;
 pub mod image_ref;
 pub mod shell;
@@ -20,6 +21,7 @@ pub mod value;
 pub use build::*;
 pub use container::*;
 pub use finding::*;
+pub use host::*;
 pub use image::*;
 pub use image_ref::ImageRef;
 pub use span::*;
