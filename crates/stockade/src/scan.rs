@@ -266,21 +266,35 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
         result.errors.extend(e);
         result.failed |= failed;
     }
-    // Stable order: by path, then position, then rule.
-    let path_of = |f: &Finding| {
-        f.span
-            .and_then(|s| sources.get(s.file))
-            .map(|sf| sf.path.clone())
-            .unwrap_or_default()
+    // Stable order: by path, then position, then rule. Files are ranked by
+    // path once, so sorting needs no string per finding.
+    let mut ids: Vec<(String, u32)> = (0..sources.len() as u32)
+        .map(|i| {
+            (
+                sources
+                    .get(stockade_core::FileId(i))
+                    .map(|f| f.path.clone())
+                    .unwrap_or_default(),
+                i,
+            )
+        })
+        .collect();
+    ids.sort();
+    let mut rank = vec![0u32; ids.len()];
+    for (r, (_, i)) in ids.iter().enumerate() {
+        rank[*i as usize] = r as u32;
+    }
+    let key = |f: &Finding| {
+        let (file, start, rule) = f.sort_key();
+        (
+            rank.get(file as usize).copied().unwrap_or(u32::MAX),
+            start,
+            rule,
+        )
     };
-    let mut keyed: Vec<(String, Finding)> =
-        findings.into_iter().map(|f| (path_of(&f), f)).collect();
-    keyed.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| a.1.sort_key().cmp(&b.1.sort_key()))
-    });
-    keyed.dedup_by(|a, b| a.1 == b.1);
-    result.findings = keyed.into_iter().map(|(_, f)| f).collect();
+    findings.sort_by(|a, b| key(a).cmp(&key(b)));
+    findings.dedup();
+    result.findings = findings;
     result
         .errors
         .sort_by(|a, b| a.path.cmp(&b.path).then(a.span.cmp(&b.span)));
