@@ -1,0 +1,12 @@
+//! Fixes for stockade findings, and hardening of Compose projects and
+//! `docker run` lines.
+
+mod compose;
+mod edit;
+mod settings;
+mod text;
+mod yaml;
+
+pub use compose::plan_compose;
+pub use edit::*;
+pub use settings::FixSettings;
