@@ -2,11 +2,13 @@
 //! `docker run` lines.
 
 mod compose;
+mod dockerfile;
 mod edit;
 mod settings;
 mod text;
 mod yaml;
 
 pub use compose::plan_compose;
+pub use dockerfile::plan_dockerfile;
 pub use edit::*;
 pub use settings::FixSettings;
