@@ -3,6 +3,7 @@
 
 mod compose;
 mod dockerfile;
+mod driver;
 mod edit;
 mod settings;
 mod text;
@@ -10,5 +11,6 @@ mod yaml;
 
 pub use compose::plan_compose;
 pub use dockerfile::plan_dockerfile;
+pub use driver::*;
 pub use edit::*;
 pub use settings::FixSettings;
