@@ -1,5 +1,6 @@
 //! Renderers for stockade's findings: human (terminal), JSON, SARIF 2.1.0,
-//! GitHub workflow annotations and Markdown (pull-request comments).
+//! GitHub workflow annotations, Markdown (pull-request comments), a
+//! self-contained HTML page, and GitLab Code Quality JSON.
 //!
 //! The crate knows neither rules nor source formats: the CLI hands in the
 //! findings (already filtered and sorted; their order is kept), the input
@@ -47,13 +48,18 @@ use stockade_core::{
 };
 
 mod github;
+mod gitlab;
+mod html;
 mod human;
 mod json;
 mod markdown;
+mod mdhtml;
 mod sarif;
 mod text;
 
 pub use github::{escape_data as github_escape_data, escape_property as github_escape_property};
+pub use gitlab::severity as gitlab_severity;
+
 
 /// The tool's name as it appears in every machine-readable output.
 pub const TOOL_NAME: &str = "stockade";
@@ -171,15 +177,21 @@ pub enum Format {
     Github,
     /// Compact Markdown for pull-request comments.
     Markdown,
+    /// One self-contained HTML page with charts, filters, snippets and rule docs.
+    Html,
+    /// GitLab Code Quality (a Code Climate JSON subset).
+    Gitlab,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
         Format::Github,
         Format::Markdown,
+        Format::Html,
+        Format::Gitlab,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,6 +201,8 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Gitlab => "gitlab",
         }
     }
 }
@@ -208,8 +222,10 @@ impl FromStr for Format {
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
             "markdown" | "md" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            "gitlab" | "codequality" | "code-quality" => Ok(Format::Gitlab),
             _ => Err(format!(
-                "unknown format `{s}` (expected human, json, sarif, github or markdown)"
+                "unknown format `{s}` (expected human, json, sarif, github, markdown, html or gitlab)"
             )),
         }
     }
@@ -239,6 +255,8 @@ pub fn render(
         Format::Sarif => render_sarif(report, out),
         Format::Github => render_github(report, out),
         Format::Markdown => render_markdown(report, out),
+        Format::Html => render_html(report, out),
+        Format::Gitlab => render_gitlab(report, out),
     }
 }
 
@@ -269,6 +287,17 @@ pub fn render_github(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
 /// Markdown for a pull-request comment.
 pub fn render_markdown(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     markdown::render(report, out)
+}
+
+/// One self-contained HTML page (no network: inline style, script and SVG,
+/// locked down by a Content-Security-Policy).
+pub fn render_html(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    html::render(report, out)
+}
+
+/// A GitLab Code Quality report (JSON array of issues).
+pub fn render_gitlab(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    gitlab::render(report, out)
 }
 
 /// A span resolved against its file, with the end pulled back over a

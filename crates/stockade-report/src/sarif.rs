@@ -160,9 +160,12 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: u32,
-    start_column: u32,
-    end_line: u32,
-    end_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -302,10 +305,60 @@ fn fingerprint_base(f: &Finding, located: Option<&Located>, uri: Option<&str>) -
 fn region(l: &Located) -> Region {
     Region {
         start_line: l.start.line,
-        start_column: l.start.column,
-        end_line: l.end.line,
-        end_column: l.end.column,
+        start_column: Some(l.start.column),
+        end_line: Some(l.end.line),
+        end_column: Some(l.end.column),
     }
+}
+
+/// A relative path naming what a finding without source text is about:
+/// `image/<reference>/<path in the image>`, `container/<name or id>`, or
+/// `subject/<subject>` (e.g. `subject/host`).
+pub(crate) fn locator_path(loc: &Locator, subject: &str) -> String {
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(image) = nonempty(&loc.image) {
+        parts.push("image".into());
+        parts.push(image);
+        parts.extend(nonempty(&loc.path));
+    } else if let Some(c) = nonempty(&loc.container).or_else(|| nonempty(&loc.container_id)) {
+        parts.push("container".into());
+        parts.push(c);
+    } else {
+        parts.push("subject".into());
+        parts.push(if subject.trim().is_empty() {
+            "unknown".to_string()
+        } else {
+            subject.trim().to_string()
+        });
+    }
+    // Path segments only: no empty, `.` or `..` segments (the URI must
+    // stay below the source root), no backslashes.
+    parts
+        .iter()
+        .flat_map(|p| p.split(['/', '\\']))
+        .filter(|seg| !seg.is_empty() && *seg != "." && *seg != "..")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The `primaryLocationLineHash` of every finding, in order: the hash of
+/// the rule, the artifact and the flagged line's text, then `:n` for the
+/// n-th finding with the same hash. Shared with the GitLab report.
+pub(crate) fn fingerprints(report: &Report, located: &[Option<Located>]) -> Vec<String> {
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    report
+        .findings
+        .iter()
+        .zip(located)
+        .map(|(f, l)| {
+            let uri = l.as_ref().map(|l| artifact_location(l.path()).uri);
+            let base = fingerprint_base(f, l.as_ref(), uri.as_deref());
+            let n = occurrences.entry(base.clone()).or_insert(0);
+            *n += 1;
+            format!("{base}:{n}")
+        })
+        .collect()
 }
 
 fn logical_locations(loc: &Locator, subject: &str) -> Vec<LogicalLocation> {
@@ -400,11 +453,11 @@ fn descriptor(rule: &RuleInfo) -> Descriptor {
     let full = first_paragraph(rule.doc).unwrap_or_else(|| title.clone());
     let mut help_md = non_empty(rule.doc.trim(), &title);
     let mut help_text = help_md.clone();
-    if let Some(fix) = rule.fix.filter(|f| !f.trim().is_empty()) {
-        if !rule.doc.contains(fix) {
-            help_md.push_str(&format!("\n\n**Fix:** {fix}"));
-            help_text.push_str(&format!("\n\nFix: {fix}"));
-        }
+    if let Some(fix) = rule.fix.filter(|f| !f.trim().is_empty())
+        && !rule.doc.contains(fix)
+    {
+        help_md.push_str(&format!("\n\n**Fix:** {fix}"));
+        help_text.push_str(&format!("\n\nFix: {fix}"));
     }
     if !rule.aliases.is_empty() {
         let list = rule.aliases.join(", ");
@@ -467,21 +520,35 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
         }
     }
 
-    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    let located: Vec<Option<Located>> = report
+        .findings
+        .iter()
+        .map(|f| f.span.and_then(|s| locate(report.sources, s)))
+        .collect();
+    let prints = fingerprints(report, &located);
     let mut results = Vec::with_capacity(report.findings.len());
-    for f in report.findings {
-        let located = f.span.and_then(|s| locate(report.sources, s));
+    for ((f, located), print) in report.findings.iter().zip(&located).zip(prints) {
         let mut location = Location::default();
-        let mut uri = None;
-        if let Some(l) = &located {
-            let artifact = artifact_location(l.path());
-            uri = Some(artifact.uri.clone());
+        if let Some(l) = located {
             location.physical_location = Some(PhysicalLocation {
-                artifact_location: artifact,
+                artifact_location: artifact_location(l.path()),
                 region: Some(region(l)),
             });
         } else {
             let loc = f.locator.clone().unwrap_or_default();
+            // GitHub drops the whole upload when a result has no
+            // `physicalLocation.artifactLocation.uri`, so findings without
+            // source text point at a pseudo-artifact named after what they
+            // are about (the image and path, the container), line 1.
+            location.physical_location = Some(PhysicalLocation {
+                artifact_location: artifact_location(&locator_path(&loc, &f.subject)),
+                region: Some(Region {
+                    start_line: 1,
+                    start_column: None,
+                    end_line: None,
+                    end_column: None,
+                }),
+            });
             location.logical_locations = logical_locations(&loc, &f.subject);
             let described = describe_locator(&loc);
             location.message = Some(Message {
@@ -492,9 +559,6 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
                 },
             });
         }
-        let base = fingerprint_base(f, located.as_ref(), uri.as_deref());
-        let n = occurrences.entry(base.clone()).or_insert(0);
-        *n += 1;
         results.push(SarifResult {
             rule_id: f.rule.to_string(),
             rule_index: index.get(f.rule).copied().unwrap_or(0),
@@ -504,7 +568,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
             },
             locations: vec![location],
             partial_fingerprints: Fingerprints {
-                primary_location_line_hash: format!("{base}:{n}"),
+                primary_location_line_hash: print,
             },
             properties: ResultProperties {
                 severity: f.severity,

@@ -245,7 +245,16 @@ fn findings_without_source_use_logical_locations() {
     let doc = sarif(&fx.report());
     let results = doc["runs"][0]["results"].as_array().unwrap();
     let image = &results[4]["locations"][0];
-    assert!(image.get("physicalLocation").is_none());
+    // GitHub rejects a result without an artifact URI, so the image
+    // finding names a pseudo-artifact, line 1, besides its logical location.
+    assert_eq!(
+        image["physicalLocation"]["artifactLocation"]["uri"],
+        "image/alpine%3A3.19/etc/shadow"
+    );
+    assert_eq!(
+        image["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 1})
+    );
     assert_eq!(image["logicalLocations"][0]["name"], "alpine:3.19");
     assert_eq!(image["logicalLocations"][0]["kind"], "resource");
     assert_eq!(
@@ -258,7 +267,186 @@ fn findings_without_source_use_logical_locations() {
     );
     let bare = &results[5]["locations"][0];
     assert_eq!(bare["logicalLocations"][0]["name"], "host");
+    assert_eq!(
+        bare["physicalLocation"]["artifactLocation"]["uri"],
+        "subject/host"
+    );
     assert_eq!(results[5]["level"], "note");
+}
+
+/// What GitHub code scanning documents as required or limited in an
+/// uploaded SARIF file ("SARIF support for code scanning"), plus the
+/// checks of the SARIF validator's GitHub ingestion rules (GH1001: every
+/// result location has `physicalLocation.artifactLocation.uri`; GH1003:
+/// a region has `startLine`; GH1005: URIs are relative or `file:`).
+/// Returns the problems found.
+fn github_problems(doc: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    if doc["version"] != "2.1.0" {
+        p.push("version must be 2.1.0".into());
+    }
+    let runs = doc["runs"].as_array().cloned().unwrap_or_default();
+    if runs.is_empty() || runs.len() > 20 {
+        p.push(format!("{} runs (1 to 20 allowed)", runs.len()));
+    }
+    for (ri, run) in runs.iter().enumerate() {
+        let driver = &run["tool"]["driver"];
+        if driver["name"].as_str().is_none_or(str::is_empty) {
+            p.push(format!("run {ri}: tool.driver.name missing"));
+        }
+        let rules = driver["rules"].as_array().cloned().unwrap_or_default();
+        if rules.len() > 25_000 {
+            p.push(format!("run {ri}: {} rules (25,000 allowed)", rules.len()));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for rule in &rules {
+            let id = rule["id"].as_str().unwrap_or("");
+            if id.is_empty() || !ids.insert(id.to_string()) {
+                p.push(format!("rule id {id:?} missing or duplicated"));
+            }
+            for key in ["shortDescription", "fullDescription", "help"] {
+                if rule[key]["text"].as_str().is_none_or(str::is_empty) {
+                    p.push(format!("rule {id}: {key}.text missing"));
+                }
+            }
+            match rule["properties"]["security-severity"].as_str() {
+                Some(s) if s.parse::<f64>().is_ok_and(|v| (0.0..=10.0).contains(&v)) => {}
+                other => p.push(format!("rule {id}: security-severity {other:?}")),
+            }
+            let tags = rule["properties"]["tags"].as_array().map_or(0, Vec::len);
+            if tags > 20 {
+                p.push(format!("rule {id}: {tags} tags (20 allowed)"));
+            }
+        }
+        let results = run["results"].as_array().cloned().unwrap_or_default();
+        if results.len() > 25_000 {
+            p.push(format!(
+                "run {ri}: {} results (25,000 allowed)",
+                results.len()
+            ));
+        }
+        for (i, r) in results.iter().enumerate() {
+            let rule_id = r["ruleId"].as_str().unwrap_or("");
+            if !ids.contains(rule_id) {
+                p.push(format!(
+                    "result {i}: ruleId {rule_id:?} not among the rules"
+                ));
+            }
+            if let Some(index) = r["ruleIndex"].as_u64()
+                && rules.get(index as usize).and_then(|x| x["id"].as_str()) != Some(rule_id)
+            {
+                p.push(format!("result {i}: ruleIndex {index} is not {rule_id}"));
+            }
+            if r["message"]["text"].as_str().is_none_or(str::is_empty) {
+                p.push(format!("result {i}: message.text missing"));
+            }
+            if !matches!(
+                r["level"].as_str(),
+                None | Some("error" | "warning" | "note" | "none")
+            ) {
+                p.push(format!("result {i}: level {}", r["level"]));
+            }
+            if r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .is_none_or(str::is_empty)
+            {
+                p.push(format!(
+                    "result {i}: partialFingerprints.primaryLocationLineHash missing"
+                ));
+            }
+            let locations = r["locations"].as_array().cloned().unwrap_or_default();
+            if locations.is_empty() || locations.len() > 10 {
+                p.push(format!(
+                    "result {i}: {} locations (1 to 10)",
+                    locations.len()
+                ));
+            }
+            for loc in &locations {
+                let phys = &loc["physicalLocation"];
+                match phys["artifactLocation"]["uri"].as_str() {
+                    Some(uri) if !uri.is_empty() => {
+                        let scheme = uri
+                            .split_once(':')
+                            .map(|(s, _)| s)
+                            .filter(|s| !s.contains('/'));
+                        if scheme.is_some_and(|s| s != "file") {
+                            p.push(format!(
+                                "result {i}: uri {uri:?} is neither relative nor file:"
+                            ));
+                        }
+                    }
+                    _ => p.push(format!(
+                        "result {i}: physicalLocation.artifactLocation.uri missing"
+                    )),
+                }
+                if phys.get("region").is_some()
+                    && phys["region"]["startLine"].as_u64().is_none_or(|n| n < 1)
+                {
+                    p.push(format!("result {i}: region without startLine"));
+                }
+            }
+        }
+    }
+    p
+}
+
+#[test]
+fn github_ingestion_requirements_hold() {
+    let fx = Fixture::full();
+    let doc = sarif(&fx.report());
+    let problems = github_problems(&doc);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let doc = sarif(&Fixture::empty().report());
+    assert!(github_problems(&doc).is_empty());
+}
+
+#[test]
+fn the_github_checker_rejects_what_github_would() {
+    let fx = Fixture::full();
+    let good = sarif(&fx.report());
+    let doctored = |f: &dyn Fn(&mut Value)| {
+        let mut d = good.clone();
+        f(&mut d);
+        github_problems(&d)
+    };
+    let p = doctored(&|d| {
+        d["runs"][0]["results"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("partialFingerprints");
+    });
+    assert!(p.iter().any(|m| m.contains("partialFingerprints")), "{p:?}");
+    let p = doctored(&|d| {
+        d["runs"][0]["tool"]["driver"]["rules"][0]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("security-severity");
+    });
+    assert!(p.iter().any(|m| m.contains("security-severity")), "{p:?}");
+    let p = doctored(&|d| {
+        d["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["security-severity"] =
+            Value::from("high");
+    });
+    assert!(p.iter().any(|m| m.contains("security-severity")), "{p:?}");
+    let p = doctored(&|d| {
+        d["runs"][0]["results"][4]["locations"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("physicalLocation");
+    });
+    assert!(
+        p.iter().any(|m| m.contains("artifactLocation.uri")),
+        "{p:?}"
+    );
+    let p = doctored(&|d| {
+        d["runs"][0]["results"][0]["ruleId"] = Value::from("SKD999");
+    });
+    assert!(p.iter().any(|m| m.contains("not among the rules")), "{p:?}");
+    let p = doctored(&|d| {
+        d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] =
+            Value::from("https://example.com/Dockerfile");
+    });
+    assert!(p.iter().any(|m| m.contains("neither relative")), "{p:?}");
 }
 
 #[test]
