@@ -25,13 +25,6 @@ pub(crate) fn column(text: &str, pos: usize) -> usize {
     pos.min(text.len()) - line_start(text, pos)
 }
 
-/// The text of the line holding `pos`, without its line ending.
-pub(crate) fn line_at(text: &str, pos: usize) -> &str {
-    let s = line_start(text, pos);
-    let (e, _) = next_line_start(text, pos);
-    text[s..e].trim_end_matches(['\n', '\r'])
-}
-
 /// Whether only spaces come before `pos` on its line.
 pub(crate) fn only_spaces_before(text: &str, pos: usize) -> bool {
     let s = line_start(text, pos);
@@ -60,7 +53,6 @@ mod tests {
         assert_eq!(next_line_start(t, 5), (13, true));
         assert_eq!(next_line_start(t, 14), (15, false));
         assert_eq!(column(t, 5), 2);
-        assert_eq!(line_at(t, 4), "  cd # x");
         assert!(only_spaces_before(t, 5));
         assert!(!only_spaces_before(t, 6));
         assert!(only_comment_after(t, 7));

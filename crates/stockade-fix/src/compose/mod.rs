@@ -14,6 +14,9 @@ mod privileged;
 mod read_only;
 mod sensitive_ports;
 
+pub(crate) use read_only::tmp_is_writable;
+pub(crate) use sensitive_ports::LOOPBACK;
+
 use crate::edit::{Edit, Fix, NotFixed, Plan, Safety, line_ending};
 use crate::settings::FixSettings;
 use crate::text::{column, line_start, next_line_start, only_comment_after, only_spaces_before};
