@@ -2,7 +2,7 @@
 //! malformed, hostile or missing answers: every case is a clear error, none
 //! is a panic or a hang.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use stockade_engine::{Client, ClientOptions, Endpoint, EngineError, spec_from_inspect};
@@ -91,8 +91,8 @@ fn opts() -> ClientOptions {
     }
 }
 
-async fn connect(path: &PathBuf) -> Result<Client, EngineError> {
-    Client::connect(Endpoint::Unix(path.clone()), opts()).await
+async fn connect(path: &Path) -> Result<Client, EngineError> {
+    Client::connect(Endpoint::Unix(path.to_path_buf()), opts()).await
 }
 
 #[tokio::test]
