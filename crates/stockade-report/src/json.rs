@@ -11,7 +11,7 @@ use crate::{Report, SeverityCounts, TOOL_NAME, locate};
 #[derive(Serialize)]
 struct Doc<'a> {
     tool: Tool<'a>,
-    findings: Vec<Finding<'a>>,
+    findings: Findings<'a>,
     errors: Vec<Error<'a>>,
     summary: Summary,
 }
@@ -38,7 +38,7 @@ struct Finding<'a> {
 #[serde(untagged)]
 enum Location<'a> {
     Source {
-        path: String,
+        path: &'a str,
         line: u32,
         column: u32,
         end_line: u32,
@@ -82,25 +82,32 @@ impl Serialize for SeverityCounts {
     }
 }
 
-pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    let findings = report
-        .findings
-        .iter()
-        .map(|f| {
-            let location = match f.span.and_then(|s| locate(report.sources, s)) {
-                Some(l) => Location::Source {
-                    path: l.path().to_string(),
+/// The findings, serialized one at a time as they are read (a large scan
+/// does not hold a second copy of every finding while it writes).
+struct Findings<'a>(&'a Report<'a>);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.0;
+        let mut seq = s.serialize_seq(Some(report.findings.len()))?;
+        for f in report.findings {
+            let file = f.span.and_then(|sp| report.sources.get(sp.file));
+            let at = f.span.and_then(|sp| locate(report.sources, sp));
+            let location = match (&file, at) {
+                (Some(file), Some(l)) => Location::Source {
+                    path: file.path.as_str(),
                     line: l.start.line,
                     column: l.start.column,
                     end_line: l.end.line,
                     end_column: l.end.column,
                 },
-                None => match &f.locator {
+                _ => match &f.locator {
                     Some(loc) => Location::Locator(loc),
                     None => Location::Unknown(Empty {}),
                 },
             };
-            Finding {
+            seq.serialize_element(&Finding {
                 rule: f.rule,
                 category: f.category,
                 severity: f.severity,
@@ -109,9 +116,13 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
                 location,
                 subject: &f.subject,
                 aliases: f.aliases,
-            }
-        })
-        .collect();
+            })?;
+        }
+        seq.end()
+    }
+}
+
+pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let errors = report
         .errors
         .iter()
@@ -130,7 +141,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
             name: TOOL_NAME,
             version: report.tool_version,
         },
-        findings,
+        findings: Findings(report),
         errors,
         summary: Summary {
             files: report.files_scanned,

@@ -44,6 +44,8 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rule catalog, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Run a policy-enforcing proxy in front of the Docker socket.
+    Guard(crate::guard_cmd::GuardArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -126,6 +128,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Rules(a) => crate::rules_cmd::run(a),
+        Command::Guard(a) => crate::guard_cmd::run(a),
     }
 }
 

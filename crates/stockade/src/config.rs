@@ -22,6 +22,18 @@ use stockade_rules::{Policy, Selector};
 
 pub const CONFIG_NAME: &str = ".stockade.toml";
 
+/// hadolint's config names: read (see [`hadolint`]) when no `.stockade.toml` applies.
+pub const HADOLINT_NAMES: [&str; 2] = [".hadolint.yaml", ".hadolint.yml"];
+
+mod hadolint;
+
+/// Whether `path` names a hadolint config.
+pub fn is_hadolint(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| HADOLINT_NAMES.contains(&n))
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
@@ -37,6 +49,9 @@ pub struct ConfigFile {
     pub max_image_age_days: Option<u32>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
+    /// `stockade guard`'s listeners and profiles; read by `stockade_guard`.
+    #[serde(default)]
+    pub guard: Option<toml::Value>,
 }
 
 /// A loaded config with where it came from.
@@ -47,6 +62,8 @@ pub struct Config {
     pub base: PathBuf,
     pub file: ConfigFile,
     pub excludes: globset::GlobSet,
+    /// What did not carry over from a migrated (hadolint) config.
+    pub notes: Vec<String>,
 }
 
 impl Config {
@@ -56,12 +73,16 @@ impl Config {
             base: PathBuf::from("."),
             file: ConfigFile::default(),
             excludes: globset::GlobSet::empty(),
+            notes: Vec::new(),
         }
     }
 
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        if is_hadolint(path) {
+            return Config::parse_hadolint(&text, path);
+        }
         Config::parse(&text, path)
     }
 
@@ -76,6 +97,18 @@ impl Config {
                 .unwrap_or_default();
             format!("{}{pos}: {}", path.display(), e.message())
         })?;
+        Config::from_file(file, path, Vec::new())
+    }
+
+    /// A hadolint config (`.hadolint.yaml`) read as ours: ignored rules,
+    /// trusted registries, severity overrides and the failure threshold.
+    pub fn parse_hadolint(text: &str, path: &Path) -> Result<Config, String> {
+        let (file, notes) =
+            hadolint::parse(text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Config::from_file(file, path, notes)
+    }
+
+    fn from_file(file: ConfigFile, path: &Path, notes: Vec<String>) -> Result<Config, String> {
         let mut b = globset::GlobSetBuilder::new();
         for g in &file.exclude {
             let glob = globset::GlobBuilder::new(g)
@@ -108,6 +141,7 @@ impl Config {
             base,
             file,
             excludes,
+            notes,
         })
     }
 
@@ -125,6 +159,13 @@ impl Config {
     /// silently select or ignore nothing. Peer ids we do not implement are
     /// common in migrated configs, so this is a warning, not an error.
     pub fn warn_unknown(&self) {
+        for note in &self.notes {
+            let path = self.path.as_deref().map(Path::display);
+            eprintln!(
+                "stockade: note: {}: {note}",
+                path.map(|p| p.to_string()).unwrap_or_default()
+            );
+        }
         let unknown = self.unknown_selectors();
         if !unknown.is_empty() {
             let path = self
@@ -201,16 +242,36 @@ pub struct CliPolicy {
     pub fail_on: Option<Severity>,
 }
 
-/// Finds the nearest `.stockade.toml` at or above `start`, with a cache per directory.
+/// Finds the nearest `.stockade.toml` at or above `start` (else the nearest
+/// `.hadolint.yaml`), with a cache per
+/// directory. Directories the walker listed are known without a `stat`.
 #[derive(Default)]
 pub struct ConfigFinder {
     cache: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    /// Directory -> nearest hadolint config (used when no `.stockade.toml` applies).
+    hadolint: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    /// Absolute directory -> whether it holds a config (from a walk).
+    listed: std::sync::RwLock<std::collections::HashMap<PathBuf, bool>>,
 }
 
 impl ConfigFinder {
+    /// Records what a directory walk saw: every directory, and which hold a config.
+    pub fn seed(&self, dirs: impl IntoIterator<Item = (PathBuf, bool)>) {
+        let mut listed = self.listed.write().unwrap_or_else(|e| e.into_inner());
+        for (d, has) in dirs {
+            let abs = std::path::absolute(&d).unwrap_or(d);
+            listed.insert(abs, has);
+        }
+    }
+
     pub fn nearest(&self, start: &Path) -> Option<PathBuf> {
         let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
-        let mut dir = if abs.is_dir() {
+        let listed = self.listed.read().unwrap_or_else(|e| e.into_inner());
+        let is_dir = match listed.get(&abs) {
+            Some(_) => true,
+            None => abs.parent().is_none_or(|p| !listed.contains_key(p)) && abs.is_dir(),
+        };
+        let mut dir = if is_dir {
             Some(abs.as_path())
         } else {
             abs.parent()
@@ -223,14 +284,58 @@ impl ConfigFinder {
                 break;
             }
             visited.push(d.to_path_buf());
-            let candidate = d.join(CONFIG_NAME);
-            if candidate.is_file() {
-                found = Some(candidate);
+            let has = match listed.get(d) {
+                Some(&has) => has,
+                None => d.join(CONFIG_NAME).is_file(),
+            };
+            if has {
+                found = Some(d.join(CONFIG_NAME));
                 break;
             }
             dir = d.parent();
         }
+        drop(listed);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for v in visited {
+            cache.insert(v, found.clone());
+        }
+        drop(cache);
+        found.or_else(|| self.nearest_hadolint(start))
+    }
+
+    /// The nearest `.hadolint.yaml` (or `.yml`) at or above `start`, with
+    /// its own cache per directory.
+    pub fn nearest_hadolint(&self, start: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
+        let mut visited = Vec::new();
+        let mut found = None;
+        while let Some(d) = dir {
+            if let Some(hit) = self
+                .hadolint
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(d)
+            {
+                found = hit.clone();
+                break;
+            }
+            visited.push(d.to_path_buf());
+            if let Some(p) = HADOLINT_NAMES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.is_file())
+            {
+                found = Some(p);
+                break;
+            }
+            dir = d.parent();
+        }
+        let mut cache = self.hadolint.lock().unwrap_or_else(|e| e.into_inner());
         for v in visited {
             cache.insert(v, found.clone());
         }

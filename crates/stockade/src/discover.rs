@@ -161,9 +161,19 @@ pub struct Candidate {
 }
 
 /// Walks `root` in parallel and returns the candidates, sorted by path.
-pub fn walk(root: &Path, forced: Option<Kind>) -> (Vec<Candidate>, Vec<(PathBuf, String)>) {
+/// What a walk found.
+pub struct Walked {
+    pub candidates: Vec<Candidate>,
+    pub errors: Vec<(PathBuf, String)>,
+    /// Every directory listed, and whether it holds a `.stockade.toml`.
+    pub dirs: Vec<(PathBuf, bool)>,
+}
+
+pub fn walk(root: &Path, forced: Option<Kind>) -> Walked {
     let out = Mutex::new(Vec::new());
     let errs = Mutex::new(Vec::new());
+    let dirs = Mutex::new(Vec::new());
+    let configs = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -178,9 +188,23 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> (Vec<Candidate>, Vec<(PathBuf,
         .run(|| {
             let out = &out;
             let errs = &errs;
+            let dirs = &dirs;
+            let configs = &configs;
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
+                        if e.file_type().is_some_and(|t| t.is_dir()) {
+                            dirs.lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(e.path().to_path_buf());
+                        } else if e.file_name() == crate::config::CONFIG_NAME {
+                            if let Some(parent) = e.path().parent() {
+                                configs
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .push(parent.to_path_buf());
+                            }
+                        }
                         if e.file_type().is_some_and(|t| t.is_file()) {
                             let p = e.path();
                             let kind = forced.or_else(|| kind_by_name(p));
@@ -209,7 +233,25 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> (Vec<Candidate>, Vec<(PathBuf,
         });
     let mut v = out.into_inner().unwrap_or_else(|e| e.into_inner());
     v.sort_by(|a, b| a.path.cmp(&b.path));
-    (v, errs.into_inner().unwrap_or_else(|e| e.into_inner()))
+    let configs: std::collections::HashSet<PathBuf> = configs
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .collect();
+    let dirs = dirs
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|d| {
+            let has = configs.contains(&d);
+            (d, has)
+        })
+        .collect();
+    Walked {
+        candidates: v,
+        errors: errs.into_inner().unwrap_or_else(|e| e.into_inner()),
+        dirs,
+    }
 }
 
 #[cfg(test)]

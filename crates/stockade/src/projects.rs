@@ -6,27 +6,36 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use stockade_core::{Finding, InputError};
 
+const OVERRIDES: [(&str, &[&str]); 4] = [
+    ("compose.override.yaml", &["compose.yaml", "compose.yml"]),
+    ("compose.override.yml", &["compose.yml", "compose.yaml"]),
+    (
+        "docker-compose.override.yml",
+        &["docker-compose.yml", "docker-compose.yaml"],
+    ),
+    (
+        "docker-compose.override.yaml",
+        &["docker-compose.yaml", "docker-compose.yml"],
+    ),
+];
+
+/// The override file a walked base file gets, from the walk's listing.
+pub fn override_in(base: &Path, present: &HashSet<PathBuf>) -> Option<PathBuf> {
+    let name = base.file_name()?.to_str()?.to_ascii_lowercase();
+    OVERRIDES
+        .iter()
+        .filter(|(_, bases)| bases.contains(&name.as_str()))
+        .map(|(ov, _)| base.with_file_name(ov))
+        .find(|p| present.contains(p))
+}
+
 /// `compose.override.yaml` and friends are merged into their base file.
 pub fn is_override_of_present(path: &Path, present: &HashSet<PathBuf>) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
     let lower = name.to_ascii_lowercase();
-    for (ov, bases) in [
-        (
-            "compose.override.yaml",
-            &["compose.yaml", "compose.yml"][..],
-        ),
-        ("compose.override.yml", &["compose.yml", "compose.yaml"][..]),
-        (
-            "docker-compose.override.yml",
-            &["docker-compose.yml", "docker-compose.yaml"][..],
-        ),
-        (
-            "docker-compose.override.yaml",
-            &["docker-compose.yaml", "docker-compose.yml"][..],
-        ),
-    ] {
+    for (ov, bases) in OVERRIDES {
         if lower == ov {
             return bases
                 .iter()
@@ -69,6 +78,7 @@ pub fn scan_compose_file(
     env: &Env,
     display: &str,
     disk: Option<&Path>,
+    known_override: Option<Option<PathBuf>>,
     text: String,
 ) -> (usize, Vec<Finding>, Vec<InputError>, bool) {
     let settings = match env.settings_for(disk) {
@@ -87,7 +97,11 @@ pub fn scan_compose_file(
         .sources
         .add(display.to_string(), disk.map(Path::to_path_buf), text);
     let mut files = vec![file];
-    if let Some(ov) = disk.and_then(stockade_compose::default_override) {
+    let ov = match known_override {
+        Some(known) => known,
+        None => disk.and_then(stockade_compose::default_override),
+    };
+    if let Some(ov) = ov {
         match crate::scan::read_text(&ov) {
             Ok(t) => files.push(
                 env.sources

@@ -44,39 +44,49 @@ pub(crate) struct Settings {
     pub config: Arc<Config>,
 }
 
-/// A loaded config, or why it could not be loaded.
-type ConfigResult = Result<Arc<Config>, String>;
+/// The settings of one config file, or why it could not be loaded.
+type SettingsResult = Result<Arc<Settings>, String>;
 
 pub(crate) struct Env<'a> {
     pub opts: &'a ScanOptions,
     pub sources: &'a SourceMap,
     finder: ConfigFinder,
-    configs: Mutex<HashMap<Option<PathBuf>, ConfigResult>>,
+    configs: Mutex<HashMap<Option<PathBuf>, SettingsResult>>,
     forced: Option<Arc<Config>>,
 }
 
 impl Env<'_> {
-    pub(crate) fn settings_for(&self, path: Option<&Path>) -> Result<Settings, String> {
-        let config = match &self.forced {
-            Some(c) => c.clone(),
+    /// The settings for a scanned path, from its nearest config (cached per
+    /// config file: thousands of files share a handful of configs).
+    pub(crate) fn settings_for(&self, path: Option<&Path>) -> Result<Arc<Settings>, String> {
+        let key = match &self.forced {
+            Some(c) => c.path.clone(),
             None => {
                 let start = path
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| PathBuf::from("."));
-                let found = self.finder.nearest(&start);
-                let mut cache = self.configs.lock().unwrap_or_else(|e| e.into_inner());
-                cache
-                    .entry(found.clone())
-                    .or_insert_with(|| match &found {
-                        Some(p) => Config::load(p).map(|c| {
-                            c.warn_unknown();
-                            Arc::new(c)
-                        }),
-                        None => Ok(Arc::new(Config::empty())),
-                    })
-                    .clone()?
+                self.finder.nearest(&start)
             }
         };
+        let mut cache = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(key.clone())
+            .or_insert_with(|| {
+                let config = match (&self.forced, &key) {
+                    (Some(c), _) => c.clone(),
+                    (None, Some(p)) => {
+                        let c = Config::load(p)?;
+                        c.warn_unknown();
+                        Arc::new(c)
+                    }
+                    (None, None) => Arc::new(Config::empty()),
+                };
+                Ok(Arc::new(self.settings_of(config)))
+            })
+            .clone()
+    }
+
+    fn settings_of(&self, config: Arc<Config>) -> Settings {
         let policy = config.policy(&self.opts.cli);
         let defaults = Ctx::default();
         let ctx = Ctx {
@@ -87,11 +97,11 @@ impl Env<'_> {
                 .unwrap_or(defaults.max_image_age_days),
             ..defaults
         };
-        Ok(Settings {
+        Settings {
             policy,
             ctx,
             config,
-        })
+        }
     }
 }
 
@@ -132,6 +142,9 @@ struct Unit {
     kind: Option<Kind>,
     explicit: bool,
     stdin: Option<String>,
+    /// For walked files: the Compose override beside it, known from the
+    /// listing (`None` = not known, look on disk).
+    compose_override: Option<Option<PathBuf>>,
 }
 
 /// Runs a whole scan.
@@ -191,6 +204,7 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
                         kind: opts.kind,
                         explicit: true,
                         stdin: Some(t),
+                        compose_override: None,
                     }),
                     Err(e) => result.errors.push(InputError::new("-", None, e)),
                 },
@@ -210,12 +224,9 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
                 format!("cannot read: {e}"),
             )),
             Ok(m) if m.is_dir() => {
-                let (found, errs) = discover::walk(path, opts.kind);
-                for (ep, e) in errs {
-                    result
-                        .errors
-                        .push(InputError::new(ep.display().to_string(), None, e));
-                }
+                let walked = discover::walk(path, opts.kind);
+                env.finder.seed(walked.dirs);
+                let (found, errs) = (walked.candidates, walked.errors);
                 for Candidate {
                     path: cp,
                     kind,
@@ -228,6 +239,7 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
                         kind,
                         explicit,
                         stdin: None,
+                        compose_override: None,
                     });
                 }
             }
@@ -237,6 +249,7 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
                 kind: opts.kind.or_else(|| discover::kind_by_name(path)),
                 explicit: true,
                 stdin: None,
+                compose_override: None,
             }),
         }
     }
@@ -248,6 +261,11 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
         (Some(d), false) => !crate::projects::is_override_of_present(d, &present),
         _ => true,
     });
+    for u in units.iter_mut().filter(|u| !u.explicit) {
+        if let Some(d) = &u.disk {
+            u.compose_override = Some(crate::projects::override_in(d, &present));
+        }
+    }
 
     let per_unit: Vec<(usize, Vec<Finding>, Vec<InputError>, bool)> =
         units.par_iter().map(|u| scan_unit(&env, u)).collect();
@@ -356,7 +374,13 @@ fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool
     let (findings, mut errs) = match kind {
         Kind::Dockerfile => scan_dockerfile(env, u, text, &settings),
         Kind::Compose => {
-            return crate::projects::scan_compose_file(env, &u.display, u.disk.as_deref(), text);
+            return crate::projects::scan_compose_file(
+                env,
+                &u.display,
+                u.disk.as_deref(),
+                u.compose_override.clone(),
+                text,
+            );
         }
         Kind::Script | Kind::Makefile => crate::projects::scan_script(
             env,

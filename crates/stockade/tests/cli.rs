@@ -541,3 +541,36 @@ fn human_report_of_the_examples_matches_the_snapshot() {
         }
     }
 }
+
+#[test]
+fn compose_override_beside_the_base_is_merged_not_scanned_alone() {
+    let d = tmp("override");
+    write(
+        &d,
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n",
+    );
+    write(
+        &d,
+        "compose.override.yaml",
+        "services:\n  web:\n    privileged: true\n",
+    );
+    let out = bin()
+        .args(["scan", "--format", "json", "--select", "SKD205,SKD225"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(
+        rules_of(&v),
+        vec![("compose.override.yaml".to_string(), "SKD205".to_string(), 3)]
+    );
+    assert_eq!(v["summary"]["files"], 2);
+    // Named explicitly, the base still gets its override.
+    let out = bin()
+        .args(["scan", "--format", "json", "--select", "SKD205"])
+        .arg(d.join("compose.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(rules_of(&json(&out)).len(), 1);
+}
