@@ -40,10 +40,10 @@
 //! ```
 
 use crate::meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
-use crate::util::commands::{all_words, effective, file_writes, parse_download, stage_runs};
-use crate::util::text::{Want, find_setting, find_word, joined, joined_span, sub_span};
+use crate::util::commands::stage_runs;
+use crate::util::text::sub_span;
+use crate::util::tls::{EnvTls, env_tls, tls_off_in_run, tls_off_in_text};
 use std::collections::HashSet;
-use stockade_core::shell::Word;
 use stockade_core::{BuildSpec, Category, Finding, InstrKind, Severity, Span};
 
 pub static META: RuleMeta = RuleMeta {
@@ -69,56 +69,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct TlsDisabled;
-
-/// Settings that switch verification off, with the value that does it.
-const KEYS: &[(&str, Want, &str)] = &[
-    ("sslverify", Want::Off, "`sslverify` off"),
-    ("verify-peer", Want::Off, "apt `Verify-Peer` off"),
-    ("verify-host", Want::Off, "apt `Verify-Host` off"),
-    ("strict-ssl", Want::Off, "`strict-ssl` off"),
-    ("strict_ssl", Want::Off, "`strict-ssl` off"),
-    (
-        "check_certificate",
-        Want::Off,
-        "wget `check_certificate` off",
-    ),
-    (
-        "check-certificate",
-        Want::Off,
-        "wget `check-certificate` off",
-    ),
-    ("tls-verify", Want::Off, "`--tls-verify=false`"),
-    (
-        "node_tls_reject_unauthorized",
-        Want::Zero,
-        "`NODE_TLS_REJECT_UNAUTHORIZED=0`",
-    ),
-    ("pythonhttpsverify", Want::Zero, "`PYTHONHTTPSVERIFY=0`"),
-    ("git_ssl_no_verify", Want::Any, "`GIT_SSL_NO_VERIFY` set"),
-    ("trusted-host", Want::Any, "pip `trusted-host`"),
-    ("trusted_host", Want::Any, "pip `trusted-host`"),
-    ("disable-tls", Want::On, "composer `disable-tls`"),
-    (
-        "insecure-skip-tls-verify",
-        Want::On,
-        "`--insecure-skip-tls-verify`",
-    ),
-];
-
-/// Environment variables that switch verification off.
-const ENV_KEYS: &[&str] = &[
-    "NODE_TLS_REJECT_UNAUTHORIZED",
-    "PYTHONHTTPSVERIFY",
-    "GIT_SSL_NO_VERIFY",
-    "PIP_TRUSTED_HOST",
-    "NPM_CONFIG_STRICT_SSL",
-];
-
-/// Finds a setting that switches TLS verification off in `text`: the
-/// byte range from the key to the end of its value, and what it is.
-pub fn tls_off_in_text(text: &str) -> Option<(usize, usize, &'static str)> {
-    find_setting(text, KEYS)
-}
 
 impl Rule for TlsDisabled {
     fn meta(&self) -> &'static RuleMeta {
@@ -187,77 +137,8 @@ impl Rule for TlsDisabled {
                 }
             }
             for rs in stage_runs(stage) {
-                rs.walk(&mut |cx, _| {
-                    let cmd = cx.cmd;
-                    if let Some(d) = parse_download(cmd) {
-                        let off = if d.tool == "curl" {
-                            d.args.get(&["k", "insecure", "proxy-insecure"])
-                        } else {
-                            d.args.get(&["no-check-certificate"])
-                        };
-                        if let Some(o) = off {
-                            push(
-                                out,
-                                o.word.span,
-                                subject.clone(),
-                                format!(
-                                    "`{}` with `{}` skips certificate checks: anyone on the path can serve the download",
-                                    d.tool,
-                                    o.word.lossy()
-                                ),
-                                None,
-                            );
-                        }
-                    }
-                    if effective(cmd).is_some_and(|(n, _, _)| matches!(n.as_str(), "npm" | "yarn" | "pnpm")) {
-                        if let Some(w) = cmd.words.iter().find(|w| w.lossy() == "--no-strict-ssl") {
-                            push(out, w.span, subject.clone(), "`--no-strict-ssl` switches off certificate checks".into(), None);
-                        }
-                    }
-                    for a in &cmd.assignments {
-                        let text = format!("{}={}", a.name, a.value.lossy());
-                        if let Some((_, _, what)) = tls_off_in_text(&text) {
-                            push(out, a.span, subject.clone(), format!("{what}: certificate checks are switched off"), None);
-                        }
-                    }
-                    let words: Vec<&Word> = cmd.words.iter().collect();
-                    let (text, at) = joined(&words);
-                    if let Some((s, e, what)) = tls_off_in_text(&text) {
-                        if let Some(span) = joined_span(&text, &at, s, e) {
-                            push(out, span, subject.clone(), format!("{what}: certificate checks are switched off"), None);
-                        }
-                    }
-                    for w in all_words(cmd).filter(|w| !cmd.words.iter().any(|x| std::ptr::eq(x, *w))) {
-                        let t = w.lossy();
-                        if let Some((s, e, what)) = tls_off_in_text(&t) {
-                            push(out, sub_span(w.span, &t, s, e), subject.clone(), format!("{what}: certificate checks are switched off"), None);
-                        }
-                    }
-                });
-                for w in file_writes(&rs) {
-                    let p = w.path.to_ascii_lowercase();
-                    if p.ends_with(".curlrc") {
-                        for (t, s) in &w.pieces {
-                            let hit = find_word(t, "insecure")
-                                .map(|k| (k, k + 8))
-                                .or_else(|| find_word(t, "-k").map(|k| (k, k + 2)));
-                            if let Some((a, b)) = hit {
-                                push(out, sub_span(*s, t, a, b), subject.clone(), "`insecure` in `.curlrc` switches off curl's certificate checks".into(), None);
-                            }
-                        }
-                    }
-                }
-                for h in &rs.run.heredocs {
-                    let t = &h.body.value;
-                    if let Some((s, e, what)) = tls_off_in_text(t) {
-                        push(
-                            out,
-                            sub_span(h.body.span, t, s, e),
-                            subject.clone(),
-                            format!("{what}: certificate checks are switched off"),
-                            None,
-                        );
-                    }
+                for (span, msg) in tls_off_in_run(&rs) {
+                    push(out, span, subject.clone(), msg, None);
                 }
             }
             for (_, copy) in stage.copies() {
@@ -289,25 +170,17 @@ fn check_env(
     out: &mut Vec<Finding>,
     push: &mut Push,
 ) {
-    let upper = key.to_ascii_uppercase();
-    if !ENV_KEYS.contains(&upper.as_str()) {
-        return;
-    }
-    match value {
-        Some(v) => {
-            if let Some((_, _, what)) = tls_off_in_text(&format!("{key}={v}")) {
-                push(
-                    out,
-                    span,
-                    subject,
-                    format!(
-                        "{what}: certificate checks are switched off for the build and, with ENV, in the image"
-                    ),
-                    None,
-                );
-            }
-        }
-        None => push(
+    match env_tls(key, value) {
+        Some(EnvTls::Off(what)) => push(
+            out,
+            span,
+            subject,
+            format!(
+                "{what}: certificate checks are switched off for the build and, with ENV, in the image"
+            ),
+            None,
+        ),
+        Some(EnvTls::Unknown) => push(
             out,
             span,
             subject,
@@ -316,6 +189,7 @@ fn check_env(
             ),
             Some(Severity::Info),
         ),
+        None => {}
     }
 }
 
