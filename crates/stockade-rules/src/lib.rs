@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod container;
+pub mod image;
 mod meta;
 mod policy;
 mod registry;
@@ -15,7 +16,9 @@ pub mod util;
 
 pub use meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
 pub use policy::{Policy, Selector};
-pub use registry::{CATALOG_VERSION, catalog, check_build, check_container, find_rule};
+pub use registry::{
+    CATALOG_VERSION, catalog, check_build, check_container, check_image, find_rule,
+};
 
 #[cfg(test)]
 pub(crate) mod testutil;

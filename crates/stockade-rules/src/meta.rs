@@ -2,7 +2,7 @@
 
 use crate::util::date::Date;
 use std::path::Path;
-use stockade_core::{BuildSpec, Category, ContainerSpec, Finding, Severity, Span};
+use stockade_core::{BuildSpec, Category, ContainerSpec, Finding, ImageSpec, Severity, Span};
 
 /// Which spec kinds a rule judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +119,11 @@ pub struct Ctx {
     pub max_image_age_days: u32,
     /// Whether rules may read files from a build context on disk.
     pub read_context: bool,
+    /// Image size budget in MiB (uncompressed layers); larger images get
+    /// an `info` finding.
+    pub max_image_mb: u64,
+    /// OS package budget per image; more packages get an `info` finding.
+    pub max_packages: u32,
 }
 
 impl Default for Ctx {
@@ -128,6 +133,8 @@ impl Default for Ctx {
             trusted_registries: Vec::new(),
             max_image_age_days: 7,
             read_context: true,
+            max_image_mb: 1024,
+            max_packages: 500,
         }
     }
 }
@@ -170,4 +177,5 @@ pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     fn check_build(&self, _spec: &BuildSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
     fn check_container(&self, _spec: &ContainerSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
+    fn check_image(&self, _spec: &ImageSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
 }

@@ -11,6 +11,8 @@ pub fn ctx() -> Ctx {
         trusted_registries: Vec::new(),
         max_image_age_days: 7,
         read_context: false,
+        max_image_mb: 1024,
+        max_packages: 500,
     }
 }
 
