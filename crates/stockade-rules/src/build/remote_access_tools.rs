@@ -93,7 +93,7 @@ const PACKAGES: &[(&str, &str, Severity)] = &[
 
 /// Looks a package name up; `openssh` counts only on Alpine, where it
 /// pulls in the server. RPM names may carry a version (`sudo-1.9.5p2`).
-fn lookup(manager: PkgManager, name: &str) -> Option<(&'static str, Severity)> {
+pub fn lookup(manager: PkgManager, name: &str) -> Option<(&'static str, Severity)> {
     if manager == PkgManager::Apk && name == "openssh" {
         return Some(("an SSH server (Alpine's `openssh`)", Severity::High));
     }

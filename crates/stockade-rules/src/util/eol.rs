@@ -707,6 +707,81 @@ pub fn judge(r: &ImageRef, today: Date) -> Vec<EolHit> {
         .collect()
 }
 
+/// The release cycle an image's `/etc/os-release` names (`ID`,
+/// `VERSION_ID`, `VERSION_CODENAME`, `NAME`/`PRETTY_NAME`), for the
+/// distributions the tables cover. Debian testing and sid, Alpine edge and
+/// distributions without a table give `None`.
+pub fn os_release_part(
+    id: &str,
+    version_id: Option<&str>,
+    version_codename: Option<&str>,
+    name: Option<&str>,
+) -> Option<TagPart> {
+    let id = id.trim().to_ascii_lowercase();
+    let version = version_id.map(str::trim).filter(|v| is_version(v));
+    let part = |product: Product, cycle: String, written: String| TagPart {
+        product,
+        cycle,
+        written,
+    };
+    match id.as_str() {
+        "debian" => {
+            if let Some(v) = version {
+                let c = cycle_of(Product::Debian, v);
+                return Some(part(Product::Debian, c, format!("VERSION_ID={v}")));
+            }
+            let code = version_codename?.trim().to_ascii_lowercase();
+            codename(DEBIAN_CODENAMES, &code).map(|c| {
+                part(
+                    Product::Debian,
+                    c.to_string(),
+                    format!("VERSION_CODENAME={code}"),
+                )
+            })
+        }
+        "ubuntu" => {
+            let v = version.filter(|v| v.contains('.'))?;
+            let p: Vec<&str> = v.split('.').collect();
+            Some(part(
+                Product::Ubuntu,
+                format!("{}.{}", p[0], p[1]),
+                format!("VERSION_ID={v}"),
+            ))
+        }
+        "alpine" => {
+            let v = version.filter(|v| v.contains('.'))?;
+            Some(part(
+                Product::Alpine,
+                cycle_of(Product::Alpine, v),
+                format!("VERSION_ID={v}"),
+            ))
+        }
+        "centos" => {
+            let v = version?;
+            let stream = name.is_some_and(|n| n.to_ascii_lowercase().contains("stream"));
+            let product = if stream {
+                Product::CentOsStream
+            } else {
+                Product::CentOs
+            };
+            Some(part(
+                product,
+                cycle_of(product, v),
+                format!("VERSION_ID={v}"),
+            ))
+        }
+        "fedora" => {
+            let v = version?;
+            Some(part(
+                Product::Fedora,
+                cycle_of(Product::Fedora, v),
+                format!("VERSION_ID={v}"),
+            ))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -720,6 +795,37 @@ mod tests {
             .iter()
             .map(|h| format!("{} {}", h.part.product.name(), h.part.cycle))
             .collect()
+    }
+
+    #[test]
+    fn reads_os_releases() {
+        let c = |id, v, code, name| os_release_part(id, v, code, name).map(|p| p.cycle);
+        assert_eq!(
+            c("debian", Some("12"), Some("bookworm"), None).as_deref(),
+            Some("12")
+        );
+        assert_eq!(
+            c("debian", None, Some("trixie"), None).as_deref(),
+            Some("13")
+        );
+        assert_eq!(c("debian", None, None, None), None);
+        assert_eq!(
+            c("ubuntu", Some("18.04"), None, None).as_deref(),
+            Some("18.04")
+        );
+        assert_eq!(
+            c("alpine", Some("3.15.11"), None, None).as_deref(),
+            Some("3.15")
+        );
+        assert_eq!(c("alpine", Some("3.21_alpha20240807"), None, None), None);
+        let p = os_release_part("centos", Some("8"), None, Some("CentOS Stream")).unwrap();
+        assert_eq!((p.product, p.cycle.as_str()), (Product::CentOsStream, "8"));
+        let p = os_release_part("centos", Some("7"), None, Some("CentOS Linux")).unwrap();
+        assert_eq!((p.product, p.cycle.as_str()), (Product::CentOs, "7"));
+        assert_eq!(c("fedora", Some("39"), None, None).as_deref(), Some("39"));
+        assert_eq!(c("rhel", Some("9.4"), None, None), None);
+        let d = end_of_life(Product::Debian, "10").unwrap();
+        assert_eq!(d, Date::parse("2024-06-30").unwrap());
     }
 
     #[test]
