@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod container;
+pub mod host;
 pub mod image;
 mod meta;
 mod policy;
@@ -17,7 +18,7 @@ pub mod util;
 pub use meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
 pub use policy::{Policy, Selector};
 pub use registry::{
-    CATALOG_VERSION, catalog, check_build, check_container, check_image, find_rule,
+    CATALOG_VERSION, catalog, check_build, check_container, check_host, check_image, find_rule,
 };
 
 #[cfg(test)]

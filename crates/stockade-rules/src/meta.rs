@@ -2,7 +2,9 @@
 
 use crate::util::date::Date;
 use std::path::Path;
-use stockade_core::{BuildSpec, Category, ContainerSpec, Finding, ImageSpec, Severity, Span};
+use stockade_core::{
+    BuildSpec, Category, ContainerSpec, Finding, HostSpec, ImageSpec, Severity, Span,
+};
 
 /// Which spec kinds a rule judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,4 +180,5 @@ pub trait Rule: Sync + Send {
     fn check_build(&self, _spec: &BuildSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
     fn check_container(&self, _spec: &ContainerSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
     fn check_image(&self, _spec: &ImageSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
+    fn check_host(&self, _spec: &HostSpec, _cx: &Ctx, _out: &mut Vec<Finding>) {}
 }

@@ -2,8 +2,8 @@
 
 use crate::meta::{Ctx, Rule, RuleMeta, Target};
 use crate::policy::Policy;
-use crate::{build, container, image};
-use stockade_core::{BuildSpec, ContainerSpec, Finding, ImageSpec};
+use crate::{build, container, host, image};
+use stockade_core::{BuildSpec, ContainerSpec, Finding, HostSpec, ImageSpec};
 
 /// Bumped whenever a rule is added or its meaning changes.
 pub const CATALOG_VERSION: &str = "2026.11.1";
@@ -15,6 +15,7 @@ pub fn catalog() -> &'static [&'static dyn Rule] {
         let mut v: Vec<&'static dyn Rule> = Vec::new();
         v.extend_from_slice(build::RULES);
         v.extend_from_slice(container::RULES);
+        v.extend_from_slice(host::RULES);
         v.extend_from_slice(image::RULES);
         v.sort_by_key(|r| r.meta().id);
         v
@@ -92,6 +93,20 @@ pub fn check_image(spec: &ImageSpec, cx: &Ctx, policy: &Policy) -> Vec<Finding> 
         let m = rule.meta();
         if m.targets.contains(&Target::Image) && policy.enabled(m) {
             rule.check_image(spec, cx, &mut out);
+        }
+    }
+    let mut out = finish(meta_by_id, policy, out);
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
+
+/// Runs every enabled host rule on a daemon and its host.
+pub fn check_host(spec: &HostSpec, cx: &Ctx, policy: &Policy) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in catalog() {
+        let m = rule.meta();
+        if m.targets.contains(&Target::Host) && policy.enabled(m) {
+            rule.check_host(spec, cx, &mut out);
         }
     }
     let mut out = finish(meta_by_id, policy, out);
