@@ -1,0 +1,38 @@
+//! Runs the guard in the foreground, like `stockade guard` (for benches and
+//! manual tests without building the whole CLI).
+//!
+//! `cargo run -p stockade-guard --example serve -- --listen unix:///tmp/g.sock --profile ci [--upstream URL] [--audit-log FILE] [--config FILE]`
+
+fn main() {
+    let mut cli = stockade_guard::CliOptions::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let v = args.next();
+        let Some(v) = v else {
+            eprintln!("{a}: missing value");
+            std::process::exit(2);
+        };
+        match a.as_str() {
+            "--listen" => cli.listen = Some(v),
+            "--profile" => cli.profile = Some(v),
+            "--upstream" => cli.upstream = Some(v),
+            "--audit-log" => cli.audit_log = Some(v),
+            "--config" => cli.config = Some(v.into()),
+            _ => {
+                eprintln!("unknown option {a}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let config = match stockade_guard::GuardConfig::from_cli(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("guard: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = stockade_guard::run(&config) {
+        eprintln!("guard: {e}");
+        std::process::exit(1);
+    }
+}
