@@ -52,6 +52,7 @@ pub struct Remaining {
     pub subject: String,
     /// 1-based line in the fixed text.
     pub line: Option<u32>,
+    pub severity: stockade_core::Severity,
     pub message: String,
     pub why: Why,
 }
@@ -294,6 +295,7 @@ pub fn fix_text(
             rule: f.rule,
             subject: f.subject.clone(),
             line: cur.line(f.span),
+            severity: f.severity,
             message: f.message.clone(),
             why,
         });

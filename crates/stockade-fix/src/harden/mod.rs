@@ -6,7 +6,7 @@
 mod compose;
 mod docker_run;
 
-pub use compose::{HardenedCompose, harden_compose};
+pub use compose::{HardenedCompose, harden_compose, hardened_name};
 pub use docker_run::{HardenedRun, harden_docker_run};
 
 use crate::settings::FixSettings;
