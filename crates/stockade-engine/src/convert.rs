@@ -340,9 +340,18 @@ pub fn spec_from_inspect(v: &Value) -> Result<ContainerSpec, String> {
         }
         None => host_mounts,
     };
+    // The daemon adds `label=disable` itself to privileged containers and
+    // to those sharing the host's PID or IPC namespace; the cause is
+    // judged on its own, the consequence is not a second setting.
+    let privileged = spec.privileged.as_ref().is_some_and(|p| p.value);
+    let host_mode =
+        |m: &Option<Spanned<Expanded>>| m.as_ref().is_some_and(|v| v.value.display() == "host");
+    if privileged || host_mode(&spec.pid_mode) || host_mode(&spec.ipc_mode) {
+        spec.security_opt
+            .retain(|o| !matches!(o.value.display(), "label=disable" | "label:disable"));
+    }
     // The profile the daemon applied, when the options do not say.
     let apparmor = doc_f.str("AppArmorProfile")?.unwrap_or("");
-    let privileged = spec.privileged.as_ref().is_some_and(|p| p.value);
     let has_apparmor_opt = spec.security_opt.iter().any(|o| {
         let t = o.value.display().trim_start();
         t.starts_with("apparmor=") || t.starts_with("apparmor:")

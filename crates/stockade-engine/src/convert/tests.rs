@@ -54,9 +54,10 @@ fn inspect_of_a_dangerous_container() {
     assert_eq!(opt(&spec.user), Some("root"));
     assert_eq!(strs(&spec.cap_add), ["CAP_SYS_ADMIN"]);
     assert_eq!(strs(&spec.cap_drop), ["CAP_NET_RAW"]);
+    // `label=disable` was added by the daemon for the privileged container.
     assert_eq!(
         texts(&spec.security_opt),
-        ["seccomp=unconfined", "apparmor=unconfined", "label=disable"]
+        ["seccomp=unconfined", "apparmor=unconfined"]
     );
     assert_eq!(opt(&spec.network_mode), Some("host"));
     assert_eq!(opt(&spec.pid_mode), Some("host"));
@@ -295,6 +296,35 @@ fn inspect_unconfined_apparmor_profile_without_an_option() {
     assert_eq!(spec.subject, "abc");
     let doc = json!({"AppArmorProfile": "unconfined", "HostConfig": {"Privileged": true}});
     assert!(spec_from_inspect(&doc).unwrap().security_opt.is_empty());
+}
+
+#[test]
+fn inspect_drops_the_label_the_daemon_adds() {
+    for hc in [
+        json!({"PidMode": "host", "SecurityOpt": ["label=disable"]}),
+        json!({"IpcMode": "host", "SecurityOpt": ["label:disable", "no-new-privileges"]}),
+    ] {
+        let spec = spec_from_inspect(&json!({"HostConfig": hc})).unwrap();
+        assert!(
+            !texts(&spec.security_opt)
+                .iter()
+                .any(|o| o.contains("disable")),
+            "{hc}"
+        );
+    }
+    // Written for a container that does not share host namespaces: kept.
+    let spec = spec_from_inspect(
+        &json!({"HostConfig": {"PidMode": "", "SecurityOpt": ["label=disable"]}}),
+    )
+    .unwrap();
+    assert_eq!(texts(&spec.security_opt), ["label=disable"]);
+    // Create bodies keep what the client wrote.
+    let spec = spec_from_create(
+        &json!({"HostConfig": {"PidMode": "host", "SecurityOpt": ["label=disable"]}}),
+        None,
+    )
+    .unwrap();
+    assert_eq!(texts(&spec.security_opt), ["label=disable"]);
 }
 
 #[test]
