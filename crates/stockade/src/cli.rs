@@ -44,6 +44,13 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rule catalog, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Print shell completions: bash, zsh or fish.
+    Completions(crate::docs_cmd::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+    /// Regenerate (or --check) docs/rules, the README's rule table and docs/stockade.1.
+    #[command(hide = true)]
+    Docs(crate::docs_cmd::DocsArgs),
     /// Run a policy-enforcing proxy in front of the Docker socket.
     Guard(crate::guard_cmd::GuardArgs),
 }
@@ -55,6 +62,8 @@ pub enum OutputFormat {
     Sarif,
     Github,
     Markdown,
+    Html,
+    Gitlab,
 }
 
 #[derive(Args, Debug)]
@@ -109,6 +118,9 @@ pub struct RulesArgs {
     /// Print the catalog as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print peer tools' ids (hadolint, Trivy, Checkov, KICS) and the rules that answer to them.
+    #[arg(long, conflicts_with = "id")]
+    pub aliases: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -128,6 +140,9 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Rules(a) => crate::rules_cmd::run(a),
+        Command::Completions(a) => crate::docs_cmd::completions(a),
+        Command::Man => crate::docs_cmd::man(),
+        Command::Docs(a) => crate::docs_cmd::docs(a),
         Command::Guard(a) => crate::guard_cmd::run(a),
     }
 }
@@ -210,6 +225,8 @@ fn run_scan(a: ScanArgs) -> i32 {
         OutputFormat::Sarif => stockade_report::Format::Sarif,
         OutputFormat::Github => stockade_report::Format::Github,
         OutputFormat::Markdown => stockade_report::Format::Markdown,
+        OutputFormat::Html => stockade_report::Format::Html,
+        OutputFormat::Gitlab => stockade_report::Format::Gitlab,
     };
     let human = stockade_report::HumanOptions {
         color: color_wanted(a.no_color, a.output.is_some()),

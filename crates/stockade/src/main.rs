@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod discover;
+mod docs_cmd;
 mod guard_cmd;
 mod projects;
 mod rules_cmd;

@@ -47,6 +47,9 @@ fn targets(t: &[Target]) -> String {
 }
 
 pub fn run(a: RulesArgs) -> i32 {
+    if a.aliases {
+        return crate::docs_cmd::print_aliases(a.json);
+    }
     if let Some(id) = &a.id {
         let Some(rule) = find_rule(id) else {
             eprintln!("stockade: no rule `{id}` (see `stockade rules`)");
