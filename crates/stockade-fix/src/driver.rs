@@ -145,8 +145,11 @@ fn judge(
             })
         }
         FileKind::Compose => {
-            let (project, errors) =
-                stockade_compose::load_sources(std::slice::from_ref(&file), &sources, &opts.compose);
+            let (project, errors) = stockade_compose::load_sources(
+                std::slice::from_ref(&file),
+                &sources,
+                &opts.compose,
+            );
             let project = project.ok_or_else(|| {
                 errors
                     .first()
@@ -216,7 +219,11 @@ pub fn fix_text(
             .fixes
             .iter()
             .filter(|f| f.safety == Safety::Safe || opts.unsafe_fixes)
-            .filter(|f| !failed.iter().any(|(r, s, _)| *r == f.rule && *s == f.subject))
+            .filter(|f| {
+                !failed
+                    .iter()
+                    .any(|(r, s, _)| *r == f.rule && *s == f.subject)
+            })
             .cloned()
             .collect();
         if wanted.is_empty() {
@@ -225,7 +232,10 @@ pub fn fix_text(
         let (chosen, _waiting) = select_compatible(wanted, &text);
         let mut progressed = false;
         // All together first; one at a time when that does not verify.
-        let all: Vec<_> = chosen.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+        let all: Vec<_> = chosen
+            .iter()
+            .flat_map(|f| f.edits.iter().cloned())
+            .collect();
         let together = apply_edits(&text, &all)
             .ok()
             .and_then(|t| judge(kind, path, disk, &t, opts).ok().map(|j| (t, j)))
@@ -340,7 +350,12 @@ pub fn fixable_rules() -> Vec<(&'static str, Safety)> {
 mod tests {
     use super::*;
 
-    fn opts<'a>(unsafe_fixes: bool, s: &'a FixSettings, p: &'a Policy, c: &'a Ctx) -> FixOptions<'a> {
+    fn opts<'a>(
+        unsafe_fixes: bool,
+        s: &'a FixSettings,
+        p: &'a Policy,
+        c: &'a Ctx,
+    ) -> FixOptions<'a> {
         FixOptions {
             unsafe_fixes,
             settings: s,
@@ -359,18 +374,44 @@ mod tests {
             ..Default::default()
         };
         let text = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN chown -R 10001:10001 /app\nRUN apt-get update && apt-get install -y curl\nRUN pip install flask\nCMD [\"python\", \"app.py\"]\n";
-        let safe = fix_text(FileKind::Dockerfile, "Dockerfile", None, text, &opts(false, &s, &p, &c));
+        let safe = fix_text(
+            FileKind::Dockerfile,
+            "Dockerfile",
+            None,
+            text,
+            &opts(false, &s, &p, &c),
+        );
         assert_eq!(
             safe.fixed,
             "FROM python:3.13-slim\nWORKDIR /app\nCOPY --chown=10001:10001 . .\nRUN chown 10001:10001 /app\nRUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir flask\nCMD [\"python\", \"app.py\"]\n"
         );
-        assert!(safe.remaining.iter().any(|r| r.rule == "SKD102" && r.why == Why::NeedsUnsafe));
+        assert!(
+            safe.remaining
+                .iter()
+                .any(|r| r.rule == "SKD102" && r.why == Why::NeedsUnsafe)
+        );
         assert!(safe.findings_after < safe.findings_before);
-        let all = fix_text(FileKind::Dockerfile, "Dockerfile", None, &safe.fixed, &opts(true, &s, &p, &c));
+        let all = fix_text(
+            FileKind::Dockerfile,
+            "Dockerfile",
+            None,
+            &safe.fixed,
+            &opts(true, &s, &p, &c),
+        );
         assert!(all.fixed.contains("USER 65534:65534\nCMD"), "{}", all.fixed);
         // COPY already has --chown from the safe fix: not chowned twice.
-        assert!(all.fixed.contains("COPY --chown=10001:10001 . ."), "{}", all.fixed);
-        let again = fix_text(FileKind::Dockerfile, "Dockerfile", None, &all.fixed, &opts(true, &s, &p, &c));
+        assert!(
+            all.fixed.contains("COPY --chown=10001:10001 . ."),
+            "{}",
+            all.fixed
+        );
+        let again = fix_text(
+            FileKind::Dockerfile,
+            "Dockerfile",
+            None,
+            &all.fixed,
+            &opts(true, &s, &p, &c),
+        );
         assert!(!again.changed() && again.applied.is_empty());
     }
 
@@ -379,11 +420,30 @@ mod tests {
         let (s, p) = (FixSettings::default(), Policy::default());
         let c = Ctx::default();
         let text = "services:\n  db:\n    image: postgres:17\n    privileged: true\n    ports:\n      - \"5432:5432\"\n";
-        let o = fix_text(FileKind::Compose, "compose.yaml", None, text, &opts(true, &s, &p, &c));
-        let again = fix_text(FileKind::Compose, "compose.yaml", None, &o.fixed, &opts(true, &s, &p, &c));
+        let o = fix_text(
+            FileKind::Compose,
+            "compose.yaml",
+            None,
+            text,
+            &opts(true, &s, &p, &c),
+        );
+        let again = fix_text(
+            FileKind::Compose,
+            "compose.yaml",
+            None,
+            &o.fixed,
+            &opts(true, &s, &p, &c),
+        );
         assert!(!again.changed(), "{}", again.fixed);
-        for rule in ["SKD205", "SKD209", "SKD215", "SKD216", "SKD217", "SKD218", "SKD220", "SKD230"] {
-            assert!(!o.remaining.iter().any(|r| r.rule == rule), "{rule} left: {:?}\n{}", o.remaining, o.fixed);
+        for rule in [
+            "SKD205", "SKD209", "SKD215", "SKD216", "SKD217", "SKD218", "SKD220", "SKD230",
+        ] {
+            assert!(
+                !o.remaining.iter().any(|r| r.rule == rule),
+                "{rule} left: {:?}\n{}",
+                o.remaining,
+                o.fixed
+            );
         }
         assert_eq!(
             o.fixed,
@@ -396,7 +456,13 @@ mod tests {
     #[test]
     fn unreadable_files_are_left() {
         let (s, p, c) = (FixSettings::default(), Policy::default(), Ctx::default());
-        let o = fix_text(FileKind::Compose, "compose.yaml", None, "services: [\n", &opts(true, &s, &p, &c));
+        let o = fix_text(
+            FileKind::Compose,
+            "compose.yaml",
+            None,
+            "services: [\n",
+            &opts(true, &s, &p, &c),
+        );
         assert!(o.error.is_some() && !o.changed());
     }
 }

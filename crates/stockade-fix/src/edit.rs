@@ -115,9 +115,7 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, EditError> {
             )));
         }
         if !text.is_char_boundary(s) || !text.is_char_boundary(t) {
-            return Err(EditError(format!(
-                "edit {s}..{t} splits a character"
-            )));
+            return Err(EditError(format!("edit {s}..{t} splits a character")));
         }
         out.push_str(&text[pos..s]);
         out.push_str(&e.replacement);
@@ -219,7 +217,13 @@ mod tests {
             Edit::insert(F, 0, ">> "),
         ];
         assert_eq!(apply_edits(text, &edits).unwrap(), "> >> abc\nDEF\n");
-        assert!(apply_edits(text, &[Edit::replace(F, 1, 3, "x"), Edit::replace(F, 2, 4, "y")]).is_err());
+        assert!(
+            apply_edits(
+                text,
+                &[Edit::replace(F, 1, 3, "x"), Edit::replace(F, 2, 4, "y")]
+            )
+            .is_err()
+        );
         assert!(apply_edits("é", &[Edit::insert(F, 1, "x")]).is_err());
         assert!(apply_edits("ab", &[Edit::insert(F, 5, "x")]).is_err());
     }
@@ -240,7 +244,13 @@ mod tests {
             fix("B", vec![Edit::insert(F, 4, " --chown=2")]),
             fix("C", vec![Edit::insert(F, 9, "USER 1\n")]),
             fix("D", vec![Edit::insert(F, 9, "X\n")]),
-            fix("E", vec![Edit::insert(F, 9, "USER 1\n"), Edit::replace(F, 13, 14, "y")]),
+            fix(
+                "E",
+                vec![
+                    Edit::insert(F, 9, "USER 1\n"),
+                    Edit::replace(F, 13, 14, "y"),
+                ],
+            ),
         ];
         let (chosen, waiting) = select_compatible(fixes, text);
         let names: Vec<_> = chosen.iter().map(|f| f.rule).collect();
@@ -260,7 +270,10 @@ mod tests {
     #[test]
     fn diff_has_header_and_hunk() {
         let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", "x/Dockerfile", "x/Dockerfile");
-        assert!(d.starts_with("--- x/Dockerfile\n+++ x/Dockerfile\n@@"), "{d}");
+        assert!(
+            d.starts_with("--- x/Dockerfile\n+++ x/Dockerfile\n@@"),
+            "{d}"
+        );
         assert!(d.contains("-b\n+B\n"), "{d}");
         assert_eq!(unified_diff("same", "same", "a", "b"), "");
     }

@@ -42,10 +42,18 @@ mod tests {
                 .and_then(|s| s.split("**Bad**").next())
                 .unwrap_or("");
             if ours.is_some() {
-                assert!(how.contains("stockade"), "{}: How to fix does not mention the fix", m.id);
+                assert!(
+                    how.contains("stockade"),
+                    "{}: How to fix does not mention the fix",
+                    m.id
+                );
             }
             if ours == Some(crate::Safety::Unsafe) {
-                assert!(how.contains("--unsafe-fixes"), "{}: unsafe fix not named", m.id);
+                assert!(
+                    how.contains("--unsafe-fixes"),
+                    "{}: unsafe fix not named",
+                    m.id
+                );
             }
         }
         assert_eq!(fixable.len(), 13);

@@ -35,7 +35,11 @@ impl FixSettings {
             unit.to_ascii_lowercase().as_str(),
             "" | "b" | "k" | "kb" | "m" | "mb" | "g" | "gb"
         );
-        if digits.parse::<f64>().map_or(true, |v| !(v > 0.0) || !v.is_finite()) || !unit_ok {
+        if digits
+            .parse::<f64>()
+            .map_or(true, |v| v.is_nan() || v <= 0.0 || !v.is_finite())
+            || !unit_ok
+        {
             return Err(format!(
                 "fix.memory `{}`: expected a size such as 512m or 1g",
                 self.memory

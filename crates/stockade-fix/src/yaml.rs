@@ -216,10 +216,7 @@ impl Offsets {
         if self.table.is_empty() {
             ci.min(self.len)
         } else {
-            self.table
-                .get(ci)
-                .map(|&b| b as usize)
-                .unwrap_or(self.len)
+            self.table.get(ci).map(|&b| b as usize).unwrap_or(self.len)
         }
     }
 }
@@ -631,13 +628,19 @@ mod tests {
         assert_eq!(&TEXT[image.start..image.end], "\"nginx:1\"");
         let cmd = web.get("command").unwrap();
         assert_eq!(&TEXT[cmd.start..cmd.end], "|\n      a");
-        assert_eq!(&TEXT[web.start..web.end], &TEXT[TEXT.find("<<").unwrap()..TEXT.find("      a").unwrap() + 7]);
+        assert_eq!(
+            &TEXT[web.start..web.end],
+            &TEXT[TEXT.find("<<").unwrap()..TEXT.find("      a").unwrap() + 7]
+        );
         let db = doc.root.get("services").unwrap().get("db").unwrap();
         assert!(db.is_flow());
         assert_eq!(&TEXT[db.start..db.end], "{image: x, ports: ['1:2']}");
         let p = db.get("ports").unwrap();
         assert!(p.is_flow());
-        assert_eq!(&TEXT[p.items().unwrap()[0].start..p.items().unwrap()[0].end], "'1:2'");
+        assert_eq!(
+            &TEXT[p.items().unwrap()[0].start..p.items().unwrap()[0].end],
+            "'1:2'"
+        );
     }
 
     #[test]
@@ -664,7 +667,10 @@ mod tests {
     fn anchors_inside_sequences_and_nested_maps() {
         let t = "a:\n  - &x {k: 1}\n  - b:\n      &y [1]\nc: *x\nd: *y\n";
         let doc = parse(t).unwrap();
-        assert_eq!(doc.resolve(1).unwrap().get("k").unwrap().scalar(), Some("1"));
+        assert_eq!(
+            doc.resolve(1).unwrap().get("k").unwrap().scalar(),
+            Some("1")
+        );
         assert_eq!(doc.resolve(2).unwrap().items().unwrap().len(), 1);
     }
 
@@ -678,8 +684,14 @@ mod tests {
 
     #[test]
     fn renders_scalars() {
-        assert_eq!(render_scalar("no-new-privileges:true", false), "no-new-privileges:true");
-        assert_eq!(render_scalar("no-new-privileges:true", true), "\"no-new-privileges:true\"");
+        assert_eq!(
+            render_scalar("no-new-privileges:true", false),
+            "no-new-privileges:true"
+        );
+        assert_eq!(
+            render_scalar("no-new-privileges:true", true),
+            "\"no-new-privileges:true\""
+        );
         assert_eq!(render_scalar("/tmp", true), "/tmp");
         assert_eq!(render_scalar("a: b", false), "\"a: b\"");
         assert_eq!(quote("it's", ScalarStyle::SingleQuoted), "'it''s'");

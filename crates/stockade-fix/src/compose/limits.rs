@@ -18,13 +18,7 @@ fn limits(svc: &YNode) -> Option<&YNode> {
     l.entries().is_some().then_some(l)
 }
 
-fn set(
-    cx: &ComposeCx,
-    svc: &YNode,
-    service_key: &str,
-    limits_key: &str,
-    value: &str,
-) -> FixResult {
+fn set(cx: &ComposeCx, svc: &YNode, service_key: &str, limits_key: &str, value: &str) -> FixResult {
     let (map, key) = match (svc.entry(service_key), limits(svc)) {
         (Some(_), _) => (svc, service_key),
         (None, Some(l)) => (l, limits_key),

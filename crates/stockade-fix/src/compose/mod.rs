@@ -271,9 +271,9 @@ impl<'a> ComposeCx<'a> {
     pub fn add_item(&self, map: &YNode, key: &str, item: &str) -> Result<Vec<Edit>, String> {
         let Some(e) = map.entry(key) else {
             let mut items = match self.doc.merged_value(map, key) {
-                Some(inherited) => self.list_values(inherited).map_err(|e| {
-                    format!("`{key}` is inherited through a merge key and {e}")
-                })?,
+                Some(inherited) => self
+                    .list_values(inherited)
+                    .map_err(|e| format!("`{key}` is inherited through a merge key and {e}"))?,
                 None => Vec::new(),
             };
             items.push(item.to_string());
@@ -358,7 +358,8 @@ impl<'a> ComposeCx<'a> {
             };
             return Ok(vec![Edit::delete(self.file, s, t)]);
         }
-        if !only_spaces_before(self.text, e.key_start) || !only_comment_after(self.text, e.value.end)
+        if !only_spaces_before(self.text, e.key_start)
+            || !only_comment_after(self.text, e.value.end)
         {
             return Err(format!("`{key}` shares its line with other content"));
         }

@@ -2,10 +2,10 @@
 //! and file-capability gains on `execve` are refused).
 
 use super::{ComposeCx, FixResult};
+use crate::edit::Edit;
 use crate::settings::FixSettings;
 use crate::yaml::{YNode, quote};
 use saphyr_parser::ScalarStyle;
-use crate::edit::Edit;
 use stockade_core::{ContainerSpec, Finding};
 
 const ON: &str = "no-new-privileges:true";
@@ -20,7 +20,8 @@ pub(crate) fn fix(
     // An entry on the service that turns it off: turn it on, in its quoting.
     if let (Some(list), Some(span)) = (svc.get("security_opt"), f.span) {
         for item in list.items().unwrap_or(&[]) {
-            let hit = item.start <= span.start as usize && (span.start as usize) < item.end.max(item.start + 1);
+            let hit = item.start <= span.start as usize
+                && (span.start as usize) < item.end.max(item.start + 1);
             let Some(text) = item.scalar() else { continue };
             if !hit || !is_nnp(text) {
                 continue;
@@ -108,6 +109,9 @@ mod tests {
             "services:\n  app:\n    image: example/app:1.0\n    security_opt: &o\n      - seccomp=./p.json\n  b:\n    image: example/app:1.0\n    security_opt: *o\n",
             "anchor",
         );
-        assert!(out.contains("security_opt: &o\n      - seccomp=./p.json\n  b:"), "{out}");
+        assert!(
+            out.contains("security_opt: &o\n      - seccomp=./p.json\n  b:"),
+            "{out}"
+        );
     }
 }

@@ -2,10 +2,10 @@
 //! 127.0.0.1 (unsafe: clients on other hosts can no longer connect).
 
 use super::{ComposeCx, FixResult};
+use crate::edit::Edit;
 use crate::settings::FixSettings;
 use crate::yaml::{YKind, YNode, quote};
 use saphyr_parser::ScalarStyle;
-use crate::edit::Edit;
 use stockade_core::{ContainerSpec, Finding};
 
 pub(crate) const LOOPBACK: &str = "127.0.0.1";
@@ -83,12 +83,16 @@ pub(crate) fn rebind(text: &str) -> Option<String> {
     };
     let parts: Vec<&str> = addr.split(':').collect();
     let port_ok = |s: &str| {
-        !s.is_empty() && s.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        !s.is_empty()
+            && s.split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
     };
     let body = match parts.as_slice() {
         [c] if port_ok(c) => format!("{LOOPBACK}::{c}"),
         [h, c] if port_ok(h) && port_ok(c) => format!("{LOOPBACK}:{h}:{c}"),
-        [ip, h, c] if matches!(*ip, "" | "0.0.0.0") && (h.is_empty() || port_ok(h)) && port_ok(c) => {
+        [ip, h, c]
+            if matches!(*ip, "" | "0.0.0.0") && (h.is_empty() || port_ok(h)) && port_ok(c) =>
+        {
             format!("{LOOPBACK}:{h}:{c}")
         }
         _ => return None,
@@ -108,9 +112,18 @@ mod tests {
     fn rebinds_short_syntax() {
         assert_eq!(rebind("5432:5432").as_deref(), Some("127.0.0.1:5432:5432"));
         assert_eq!(rebind("3306").as_deref(), Some("127.0.0.1::3306"));
-        assert_eq!(rebind("0.0.0.0:6379:6379/tcp").as_deref(), Some("127.0.0.1:6379:6379/tcp"));
-        assert_eq!(rebind("[::]:27017:27017").as_deref(), Some("127.0.0.1:27017:27017"));
-        assert_eq!(rebind("9200-9201:9200-9201").as_deref(), Some("127.0.0.1:9200-9201:9200-9201"));
+        assert_eq!(
+            rebind("0.0.0.0:6379:6379/tcp").as_deref(),
+            Some("127.0.0.1:6379:6379/tcp")
+        );
+        assert_eq!(
+            rebind("[::]:27017:27017").as_deref(),
+            Some("127.0.0.1:27017:27017")
+        );
+        assert_eq!(
+            rebind("9200-9201:9200-9201").as_deref(),
+            Some("127.0.0.1:9200-9201:9200-9201")
+        );
         assert_eq!(rebind("${P}:5432"), None);
         assert_eq!(rebind("10.0.0.1:5432:5432"), None);
         assert_eq!(rebind("a:b"), None);

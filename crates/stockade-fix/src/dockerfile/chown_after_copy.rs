@@ -36,9 +36,30 @@ fn under(path: &str, base: &str) -> bool {
 
 /// Directories every Linux base image has (not `scratch`).
 const ALWAYS: &[&str] = &[
-    "/", "/bin", "/etc", "/home", "/lib", "/opt", "/root", "/sbin", "/srv", "/tmp", "/usr",
-    "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/sbin",
-    "/usr/local/share", "/usr/sbin", "/usr/share", "/usr/src", "/var", "/var/cache", "/var/lib",
+    "/",
+    "/bin",
+    "/etc",
+    "/home",
+    "/lib",
+    "/opt",
+    "/root",
+    "/sbin",
+    "/srv",
+    "/tmp",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/local/sbin",
+    "/usr/local/share",
+    "/usr/sbin",
+    "/usr/share",
+    "/usr/src",
+    "/var",
+    "/var/cache",
+    "/var/lib",
     "/var/log",
 ];
 
@@ -72,15 +93,16 @@ fn locate<'a>(scripts: &'a [Script], span: Span) -> Option<Located<'a>> {
         for (ii, item) in script.items.iter().enumerate() {
             let pipes = std::iter::once(&item.first).chain(item.rest.iter().map(|(_, p)| p));
             for (pi, pl) in pipes.enumerate() {
-                if let [Command::Simple(c)] = pl.commands.as_slice() {
-                    if c.span == span && !pl.bang {
-                        return Some(Located {
-                            script,
-                            item: ii,
-                            pipeline: pi,
-                            cmd: c,
-                        });
-                    }
+                if let [Command::Simple(c)] = pl.commands.as_slice()
+                    && c.span == span
+                    && !pl.bang
+                {
+                    return Some(Located {
+                        script,
+                        item: ii,
+                        pipeline: pi,
+                        cmd: c,
+                    });
                 }
             }
         }
@@ -98,7 +120,10 @@ fn copy_owner(owner: &str) -> Result<(String, Vec<String>), String> {
         // `chown user` keeps the group, which COPY set to 0.
         None => (owner, "0"),
     };
-    if u.is_empty() || u.contains(['$', '`', '\\', ' ', '"', '\'']) || g.contains(['$', '`', '\\', ' ', '"', '\'']) {
+    if u.is_empty()
+        || u.contains(['$', '`', '\\', ' ', '"', '\''])
+        || g.contains(['$', '`', '\\', ' ', '"', '\''])
+    {
         return Err(format!("cannot read the owner `{owner}`"));
     }
     let names = [u, g]
@@ -132,7 +157,9 @@ pub(crate) fn fix(cx: &DfCx, f: &Finding, _s: &FixSettings) -> FixResult {
     let mut operands = Vec::new();
     let mut only_operands = false;
     for w in &cmd.words[1..] {
-        let t = w.literal().ok_or("the chown has words with variables or quotes")?;
+        let t = w
+            .literal()
+            .ok_or("the chown has words with variables or quotes")?;
         if cx.slice(w.span) != t {
             return Err("the chown's words are quoted".into());
         }
@@ -252,16 +279,16 @@ pub(crate) fn fix(cx: &DfCx, f: &Finding, _s: &FixSettings) -> FixResult {
         }
         if dest.ends_with('/') || c.sources.len() > 1 {
             for s in &c.sources {
-                if let Some((name, is_file)) = s.value.known().and_then(file_like) {
-                    if format!("{}/{name}", base.trim_end_matches('/')) == target_norm {
-                        if !is_file {
-                            return Err(format!(
-                                "`{name}` may be a directory, whose contents COPY puts elsewhere"
-                            ));
-                        }
-                        matched = Some((*ins, *c, false));
-                        break;
+                if let Some((name, is_file)) = s.value.known().and_then(file_like)
+                    && format!("{}/{name}", base.trim_end_matches('/')) == target_norm
+                {
+                    if !is_file {
+                        return Err(format!(
+                            "`{name}` may be a directory, whose contents COPY puts elsewhere"
+                        ));
                     }
+                    matched = Some((*ins, *c, false));
+                    break;
                 }
             }
             if matched.is_some() {
@@ -302,9 +329,8 @@ pub(crate) fn fix(cx: &DfCx, f: &Finding, _s: &FixSettings) -> FixResult {
             .iter()
             .any(|(ins, wd)| ins.span.start < copy_instr.span.start && under(wd, p))
     };
-    let exists_before = |p: &str| {
-        p == "/" || (!scratch && ALWAYS.contains(&p)) || made_by_workdir(p)
-    };
+    let exists_before =
+        |p: &str| p == "/" || (!scratch && ALWAYS.contains(&p)) || made_by_workdir(p);
     let mut keep_dir_chown = false;
     if is_dir {
         if !recursive {
@@ -411,7 +437,11 @@ fn remove_command(
             }
             return no_comment(pipes[0].1.start as usize, pipes[1].1.start as usize);
         }
-        if pipes[i].0 != Some(Connector::And) || pipes.get(i + 1).is_some_and(|p| p.0 != Some(Connector::And)) {
+        if pipes[i].0 != Some(Connector::And)
+            || pipes
+                .get(i + 1)
+                .is_some_and(|p| p.0 != Some(Connector::And))
+        {
             return Err("the chown is joined with `||`".into());
         }
         return no_comment(pipes[i - 1].1.end as usize, pipes[i].1.end as usize);
@@ -419,9 +449,15 @@ fn remove_command(
     let items = &loc.script.items;
     if items.len() > 1 {
         return if loc.item + 1 < items.len() {
-            no_comment(item.span.start as usize, items[loc.item + 1].span.start as usize)
+            no_comment(
+                item.span.start as usize,
+                items[loc.item + 1].span.start as usize,
+            )
         } else {
-            no_comment(items[loc.item - 1].span.end as usize, item.span.end as usize)
+            no_comment(
+                items[loc.item - 1].span.end as usize,
+                item.span.end as usize,
+            )
         };
     }
     // The chown is the whole script: drop the instruction if it is the RUN's only script.

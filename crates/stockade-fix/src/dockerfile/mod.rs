@@ -103,11 +103,13 @@ impl DfCx<'_> {
         let node = self.node(span).ok_or("instruction not found in the file")?;
         let last = node.lines.last().ok_or("instruction without lines")?;
         let end = last.span.end as usize;
-        Ok(if end > 0 && self.text.as_bytes().get(end - 1) == Some(&b'\n') {
-            Edit::insert(self.file.id, end, format!("{line}{}", self.le))
-        } else {
-            Edit::insert(self.file.id, end, format!("{}{line}", self.le))
-        })
+        Ok(
+            if end > 0 && self.text.as_bytes().get(end - 1) == Some(&b'\n') {
+                Edit::insert(self.file.id, end, format!("{line}{}", self.le))
+            } else {
+                Edit::insert(self.file.id, end, format!("{}{line}", self.le))
+            },
+        )
     }
 
     /// The exact file text of a span.
@@ -159,9 +161,7 @@ pub(crate) fn after_action(cx: &DfCx, p: &PkgCommand) -> Result<usize, String> {
     let a = p.action_word.ok_or("the command has no subcommand")?;
     let word = a.literal().ok_or("the subcommand is not a plain word")?;
     if cx.slice(a.span) != word {
-        return Err(
-            "the command is inside a quoted string or split oddly: edit it by hand".into(),
-        );
+        return Err("the command is inside a quoted string or split oddly: edit it by hand".into());
     }
     Ok(a.span.end as usize)
 }
@@ -215,7 +215,10 @@ pub(crate) mod testutil {
         assert!(after.len() <= before.len(), "{after:?}");
         let (again, plan) = fix_rule(&out, rule);
         assert_eq!(again, out);
-        assert!(plan.fixes.is_empty() && plan.not_fixed.is_empty(), "{plan:?}");
+        assert!(
+            plan.fixes.is_empty() && plan.not_fixed.is_empty(),
+            "{plan:?}"
+        );
     }
 
     /// The fixer declines with a reason containing `reason`; nothing changes.

@@ -32,7 +32,10 @@ pub(crate) fn fix(cx: &DfCx, f: &Finding, _s: &FixSettings) -> FixResult {
             append_to_run(cx, run, span, "rm -rf /var/lib/apt/lists/*")
         }
         m if m.is_rpm() => {
-            let tool = p.tool.literal().ok_or("the tool name is not a plain word")?;
+            let tool = p
+                .tool
+                .literal()
+                .ok_or("the tool name is not a plain word")?;
             if cx.slice(p.tool.span) != tool {
                 return Err("the command is inside a quoted string: edit it by hand".into());
             }

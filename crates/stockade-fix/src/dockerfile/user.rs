@@ -50,7 +50,15 @@ const SYSTEM: &[&str] = &[
 
 /// Directories whose contents a program commonly writes.
 fn app_dir(p: &str) -> bool {
-    let writable_roots = ["/app", "/srv", "/data", "/var/www", "/usr/src/app", "/workspace", "/code"];
+    let writable_roots = [
+        "/app",
+        "/srv",
+        "/data",
+        "/var/www",
+        "/usr/src/app",
+        "/workspace",
+        "/code",
+    ];
     writable_roots.iter().any(|r| under(p, r) && *r != "/")
         || ["/var/lib/", "/var/log/", "/var/cache/", "/home/"]
             .iter()
@@ -65,7 +73,8 @@ fn writable(dest: &str, workdir: &str) -> bool {
     if system {
         return false;
     }
-    let in_workdir = workdir != "/" && !SYSTEM.iter().any(|s| under(workdir, s)) && under(dest, workdir);
+    let in_workdir =
+        workdir != "/" && !SYSTEM.iter().any(|s| under(workdir, s)) && under(dest, workdir);
     in_workdir || app_dir(dest)
 }
 
@@ -138,7 +147,9 @@ pub(crate) fn fix(cx: &DfCx, f: &Finding, s: &FixSettings) -> FixResult {
                         None => "/".into(),
                     }
                 }
-                InstrKind::Copy(c) if st.index == stage.index => copies.push((ins, c, workdir.clone())),
+                InstrKind::Copy(c) if st.index == stage.index => {
+                    copies.push((ins, c, workdir.clone()))
+                }
                 _ => {}
             }
         }

@@ -97,7 +97,10 @@ fn item_lines(sources: &SourceMap, span: Span, dash_col: usize) -> Option<Vec<St
         if lead < col && !line.trim().is_empty() {
             return None;
         }
-        let rest = line.get(col.min(lead)..).unwrap_or("").trim_end_matches('\r');
+        let rest = line
+            .get(col.min(lead)..)
+            .unwrap_or("")
+            .trim_end_matches('\r');
         out.push(format!("{}{rest}", " ".repeat(dash_col + 2)));
     }
     Some(out)
@@ -194,7 +197,8 @@ pub fn harden_compose(
             let mut ok = true;
             for m in &spec.mounts {
                 if needs.socket_mounts.contains(&m.span)
-                    || m.volume_def_span.is_some_and(|d| needs.socket_mounts.contains(&d))
+                    || m.volume_def_span
+                        .is_some_and(|d| needs.socket_mounts.contains(&d))
                 {
                     warnings.push(format!(
                         "service `{name}`: the container-engine socket mount `{}` is removed; whatever used the engine API stops working",
@@ -319,7 +323,10 @@ mod tests {
         let h = harden_compose("dir/compose.yml", &sources, &specs, &FixSettings::default());
         assert_eq!(h.services, 2);
         assert!(h.uses_override_tag);
-        assert!(h.text.contains("docker compose -f compose.yml -f compose.hardened.yml up -d"));
+        assert!(
+            h.text
+                .contains("docker compose -f compose.yml -f compose.hardened.yml up -d")
+        );
         let body = &h.text[h.text.find("services:\n").unwrap()..];
         assert_eq!(
             body,
@@ -332,8 +339,14 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         let before = findings(&specs);
         let after = findings(&merged);
-        for rule in ["SKD201", "SKD205", "SKD209", "SKD215", "SKD216", "SKD217", "SKD218", "SKD220", "SKD224", "SKD230"] {
-            assert!(before.contains(&rule) || rule == "SKD224", "{rule} not in {before:?}");
+        for rule in [
+            "SKD201", "SKD205", "SKD209", "SKD215", "SKD216", "SKD217", "SKD218", "SKD220",
+            "SKD224", "SKD230",
+        ] {
+            assert!(
+                before.contains(&rule) || rule == "SKD224",
+                "{rule} not in {before:?}"
+            );
             assert!(!after.contains(&rule), "{rule} left: {after:?}");
         }
         let db = merged.iter().find(|s| s.subject == "db").unwrap();
@@ -350,6 +363,9 @@ mod tests {
         assert_eq!(h.services, 0);
         assert!(h.text.ends_with("services: {}\n"));
         assert!(!h.uses_override_tag && !h.text.contains("!override"));
-        assert_eq!(hardened_name("docker-compose.yaml"), "docker-compose.hardened.yaml");
+        assert_eq!(
+            hardened_name("docker-compose.yaml"),
+            "docker-compose.hardened.yaml"
+        );
     }
 }

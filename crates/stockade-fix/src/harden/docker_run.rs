@@ -76,14 +76,14 @@ pub fn harden_docker_run(args: &[String], s: &FixSettings) -> Result<HardenedRun
         Edit::delete(file, s, span.end as usize)
     };
     let slice = |span: Span| text.get(span.range()).unwrap_or("").to_string();
-    if needs.unprivileged {
-        if let Some(p) = &spec.privileged {
-            edits.push(delete(p.span));
-            warnings.push(format!(
-                "removed `{}`: grant only the capabilities or devices the container needs",
-                slice(p.span)
-            ));
-        }
+    if needs.unprivileged
+        && let Some(p) = &spec.privileged
+    {
+        edits.push(delete(p.span));
+        warnings.push(format!(
+            "removed `{}`: grant only the capabilities or devices the container needs",
+            slice(p.span)
+        ));
     }
     for m in &spec.mounts {
         if needs.socket_mounts.contains(&m.span) {
@@ -98,11 +98,19 @@ pub fn harden_docker_run(args: &[String], s: &FixSettings) -> Result<HardenedRun
         if needs.ports.contains(&p.span) && p.unresolved.is_none() {
             let mut b = String::from("127.0.0.1:");
             if let Some((a, z)) = p.host_port {
-                b.push_str(&if a == z { a.to_string() } else { format!("{a}-{z}") });
+                b.push_str(&if a == z {
+                    a.to_string()
+                } else {
+                    format!("{a}-{z}")
+                });
             }
             let (a, z) = p.container_port;
             b.push(':');
-            b.push_str(&if a == z { a.to_string() } else { format!("{a}-{z}") });
+            b.push_str(&if a == z {
+                a.to_string()
+            } else {
+                format!("{a}-{z}")
+            });
             if p.protocol != "tcp" && !p.protocol.is_empty() {
                 b.push('/');
                 b.push_str(&p.protocol);
@@ -118,11 +126,20 @@ pub fn harden_docker_run(args: &[String], s: &FixSettings) -> Result<HardenedRun
     // Flags replaced where a weaker one is written, or added before the image.
     let mut add: Vec<String> = Vec::new();
     let mut set = |span: Option<Span>, flag: String, edits: &mut Vec<Edit>| match span {
-        Some(sp) => edits.push(Edit::replace(file, sp.start as usize, sp.end as usize, flag)),
+        Some(sp) => edits.push(Edit::replace(
+            file,
+            sp.start as usize,
+            sp.end as usize,
+            flag,
+        )),
         None => add.push(flag),
     };
     if needs.user {
-        set(spec.user.as_ref().map(|u| u.span), format!("--user {}", user(s)), &mut edits);
+        set(
+            spec.user.as_ref().map(|u| u.span),
+            format!("--user {}", user(s)),
+            &mut edits,
+        );
     }
     if needs.cap_drop_all {
         set(None, "--cap-drop ALL".into(), &mut edits);
@@ -131,20 +148,36 @@ pub fn harden_docker_run(args: &[String], s: &FixSettings) -> Result<HardenedRun
         set(None, "--security-opt no-new-privileges".into(), &mut edits);
     }
     if needs.read_only {
-        set(spec.read_only.as_ref().map(|r| r.span), "--read-only".into(), &mut edits);
+        set(
+            spec.read_only.as_ref().map(|r| r.span),
+            "--read-only".into(),
+            &mut edits,
+        );
     }
     if needs.tmpfs_tmp {
         set(None, "--tmpfs /tmp".into(), &mut edits);
     }
     let r = &spec.resources;
     if needs.memory {
-        set(r.memory.as_ref().map(|m| m.span), format!("--memory {}", s.memory), &mut edits);
+        set(
+            r.memory.as_ref().map(|m| m.span),
+            format!("--memory {}", s.memory),
+            &mut edits,
+        );
     }
     if needs.cpus {
-        set(r.nano_cpus.as_ref().map(|m| m.span), format!("--cpus {}", s.cpus), &mut edits);
+        set(
+            r.nano_cpus.as_ref().map(|m| m.span),
+            format!("--cpus {}", s.cpus),
+            &mut edits,
+        );
     }
     if needs.pids {
-        set(r.pids_limit.as_ref().map(|m| m.span), format!("--pids-limit {}", s.pids_limit), &mut edits);
+        set(
+            r.pids_limit.as_ref().map(|m| m.span),
+            format!("--pids-limit {}", s.pids_limit),
+            &mut edits,
+        );
     }
     if !add.is_empty() {
         edits.push(Edit::insert(
@@ -169,9 +202,22 @@ mod tests {
     #[test]
     fn adds_flags_and_removes_privileges() {
         let h = run(&[
-            "docker", "run", "-d", "--privileged", "-p", "5432:5432", "-p", "8080:80", "-v",
-            "/var/run/docker.sock:/var/run/docker.sock", "-e", "A=b c", "postgres:17", "postgres",
-            "-c", "x=1",
+            "docker",
+            "run",
+            "-d",
+            "--privileged",
+            "-p",
+            "5432:5432",
+            "-p",
+            "8080:80",
+            "-v",
+            "/var/run/docker.sock:/var/run/docker.sock",
+            "-e",
+            "A=b c",
+            "postgres:17",
+            "postgres",
+            "-c",
+            "x=1",
         ]);
         assert_eq!(
             h.command,
@@ -186,7 +232,9 @@ mod tests {
 
     #[test]
     fn keeps_what_is_set_and_replaces_weaker_values() {
-        let h = run(&["docker run --user root --read-only=false -m 0 --cap-drop=ALL --security-opt=no-new-privileges --cpus 2 --pids-limit 50 --tmpfs /tmp alpine:3.20 sh"]);
+        let h = run(&[
+            "docker run --user root --read-only=false -m 0 --cap-drop=ALL --security-opt=no-new-privileges --cpus 2 --pids-limit 50 --tmpfs /tmp alpine:3.20 sh",
+        ]);
         assert_eq!(
             h.command,
             "docker run --user 65534:65534 --read-only --memory 512m --cap-drop=ALL --security-opt=no-new-privileges --cpus 2 --pids-limit 50 --tmpfs /tmp alpine:3.20 sh"
