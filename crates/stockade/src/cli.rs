@@ -44,6 +44,10 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rule catalog, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Apply the fixes of findings in Dockerfiles and Compose files (in place, or `--diff`).
+    Fix(crate::fix_cmd::FixArgs),
+    /// Write a hardening override for a Compose file, or harden `-- docker run …`.
+    Harden(crate::harden_cmd::HardenArgs),
     /// Print shell completions: bash, zsh or fish.
     Completions(crate::docs_cmd::CompletionsArgs),
     /// Print the man page (roff).
@@ -140,6 +144,8 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Rules(a) => crate::rules_cmd::run(a),
+        Command::Fix(a) => crate::fix_cmd::run(a),
+        Command::Harden(a) => crate::harden_cmd::run(a),
         Command::Completions(a) => crate::docs_cmd::completions(a),
         Command::Man => crate::docs_cmd::man(),
         Command::Docs(a) => crate::docs_cmd::docs(a),

@@ -12,6 +12,12 @@
 //! [severity]                       # per rule id, alias or category
 //! SKD110 = "high"
 //! provenance = "low"
+//!
+//! [fix]                            # what `fix --unsafe-fixes` and `harden` write
+//! user = "65534:65534"             # numeric uid:gid, not root
+//! memory = "512m"
+//! cpus = 1.0
+//! pids-limit = 256
 //! ```
 
 use serde::Deserialize;
@@ -49,9 +55,41 @@ pub struct ConfigFile {
     pub max_image_age_days: Option<u32>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
+    /// Values `stockade fix --unsafe-fixes` and `stockade harden` write.
+    #[serde(default)]
+    pub fix: FixConfig,
     /// `stockade guard`'s listeners and profiles; read by `stockade_guard`.
     #[serde(default)]
     pub guard: Option<toml::Value>,
+}
+
+/// `[fix]`: the values fixes and hardening write (see `stockade_fix::FixSettings`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixConfig {
+    pub user: Option<String>,
+    pub memory: Option<String>,
+    pub cpus: Option<Number>,
+    pub pids_limit: Option<i64>,
+}
+
+/// A number written as a TOML integer, float or string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) => write!(f, "{x}"),
+            Number::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 /// A loaded config with where it came from.
@@ -366,6 +404,19 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(p.fail_on, Severity::High);
+    }
+
+    #[test]
+    fn reads_fix_values() {
+        let c = Config::parse(
+            "[fix]\nuser = '10001:10001'\nmemory = '1g'\ncpus = 1.5\npids-limit = 100\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.file.fix.memory.as_deref(), Some("1g"));
+        assert_eq!(c.file.fix.cpus.as_ref().unwrap().to_string(), "1.5");
+        assert_eq!(c.file.fix.pids_limit, Some(100));
+        assert!(Config::parse("[fix]\nmem = '1g'\n", Path::new("c.toml")).is_err());
     }
 
     #[test]

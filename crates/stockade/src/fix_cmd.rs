@@ -186,11 +186,11 @@ pub fn run(a: FixArgs) -> i32 {
         match std::fs::metadata(path) {
             Err(e) => errors.push(format!("{p}: cannot read: {e}")),
             Ok(m) if m.is_dir() => {
-                let (found, errs) = discover::walk(path, None);
-                for (ep, e) in errs {
+                let walked = discover::walk(path, None);
+                for (ep, e) in walked.errors {
                     errors.push(format!("{}: {e}", ep.display()));
                 }
-                for c in found {
+                for c in walked.candidates {
                     files.push((c.path, c.kind, c.explicit));
                 }
             }
@@ -236,14 +236,21 @@ pub fn run(a: FixArgs) -> i32 {
             Some(Kind::Compose) => FileKind::Compose,
             _ => {
                 if explicit {
-                    let _ = writeln!(report, "{name}: not a Dockerfile or Compose file; nothing to fix");
+                    let _ = writeln!(
+                        report,
+                        "{name}: not a Dockerfile or Compose file; nothing to fix"
+                    );
                 }
                 continue;
             }
         };
-        let dir = path
-            .parent()
-            .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() });
+        let dir = path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        });
         let opts = FixOptions {
             unsafe_fixes: a.unsafe_fixes,
             settings: &settings.fix,
@@ -329,27 +336,39 @@ impl Totals {
                 Why::Declined(_) => self.declined += 1,
             }
         }
-        self.failing += o.remaining.iter().filter(|r| r.severity >= policy.fail_on).count();
+        self.failing += o
+            .remaining
+            .iter()
+            .filter(|r| r.severity >= policy.fail_on)
+            .count();
     }
 }
 
 fn describe(w: &mut dyn Write, name: &str, o: &FileOutcome, dry: bool) {
     let line = |l: Option<u32>| l.map(|l| format!("{l}:")).unwrap_or_default();
     for a in &o.applied {
-        let kind = if a.safety == Safety::Unsafe { " (unsafe)" } else { "" };
+        let kind = if a.safety == Safety::Unsafe {
+            " (unsafe)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             w,
             "{name}:{} {} {}{}: {}{kind}",
             line(a.line),
             if dry { "would fix" } else { "fixed" },
             a.rule,
-            if a.subject.is_empty() { String::new() } else { format!(" [{}]", a.subject) },
+            if a.subject.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", a.subject)
+            },
             a.description,
         );
     }
     for r in &o.remaining {
         let why = match &r.why {
-            Why::NoFix => continue,
+            Why::NoFix => "no automatic fix".to_string(),
             Why::NeedsUnsafe => "has an unsafe fix: rerun with --unsafe-fixes".to_string(),
             Why::Declined(reason) => format!("not fixed: {reason}"),
         };

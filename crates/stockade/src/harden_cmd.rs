@@ -43,7 +43,9 @@ pub fn run(a: HardenArgs) -> i32 {
             EXIT_ERROR
         }
         (None, true) => {
-            eprintln!("stockade: nothing to harden: `stockade harden compose.yml` or `stockade harden -- docker run …`");
+            eprintln!(
+                "stockade: nothing to harden: `stockade harden compose.yml` or `stockade harden -- docker run …`"
+            );
             EXIT_ERROR
         }
         (None, false) => run_command(&a),
@@ -175,13 +177,19 @@ fn run_compose(a: &HardenArgs, file: &Path) -> i32 {
         "stockade: {} service{} hardened{}; findings {before} -> {after} with the override",
         h.services,
         if h.services == 1 { "" } else { "s" },
-        if to_stdout { String::new() } else { format!(" in {shown}") },
+        if to_stdout {
+            String::new()
+        } else {
+            format!(" in {shown}")
+        },
     );
     if !to_stdout {
         eprintln!("stockade: use it with: docker compose -f {name} -f {shown} up -d");
     }
     if h.uses_override_tag {
-        eprintln!("stockade: the override uses `!override` (ports, volumes): it needs Docker Compose v2.24 or later");
+        eprintln!(
+            "stockade: the override uses `!override` (ports, volumes): it needs Docker Compose v2.24 or later"
+        );
     }
     EXIT_OK
 }

@@ -4,8 +4,10 @@
 mod cli;
 mod config;
 mod discover;
+mod fix_cmd;
 mod docs_cmd;
 mod guard_cmd;
+mod harden_cmd;
 mod projects;
 mod rules_cmd;
 mod scan;

@@ -13,6 +13,8 @@
 //!
 //! **How to fix.** Add `--no-install-recommends` and name the packages you
 //! really need.
+//! `stockade fix` adds the option (a safe fix: `--without-recommends`
+//! for aptitude); it leaves exec-form `RUN`s to you.
 //!
 //! **Bad**
 //! ```dockerfile
@@ -47,7 +49,7 @@ pub static META: RuleMeta = RuleMeta {
         "apt_get_not_avoiding_additional_packages",
     ],
     targets: &[Target::Build],
-    fix: FixKind::None,
+    fix: FixKind::Safe,
     source: include_str!("apt_recommends.rs"),
 };
 

@@ -18,6 +18,10 @@
 //!
 //! **How to fix.** Clean up in the same `RUN` that fills the cache, or use
 //! a BuildKit cache mount so the cache never enters a layer.
+//! `stockade fix` does this for you (a safe fix): `apk add --no-cache`,
+//! `pip install --no-cache-dir`, and `&& rm -rf /var/lib/apt/lists/*` or
+//! `&& yum clean all` (dnf, microdnf, tdnf) at the end of the same `RUN`.
+//! It keeps the apt lists when a later `RUN` uses apt without updating.
 //!
 //! **Bad**
 //! ```dockerfile
@@ -76,7 +80,7 @@ pub static META: RuleMeta = RuleMeta {
         "pip_install_keeping_cached_packages",
     ],
     targets: &[Target::Build],
-    fix: FixKind::None,
+    fix: FixKind::Safe,
     source: include_str!("package_cache.rs"),
 };
 

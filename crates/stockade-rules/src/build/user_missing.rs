@@ -12,6 +12,10 @@
 //! **How to fix.** Add `USER 65534:65534` (or another dedicated numeric
 //! UID unused on the host) at the end of the final stage, and give it the
 //! files it must write with `COPY --chown`.
+//! `stockade fix --unsafe-fixes` does both (an unsafe fix: the program
+//! loses root): `USER 65534:65534` (configurable), and `--chown` on the
+//! final stage's `COPY` lines into its `WORKDIR` and application or data
+//! directories, not into system directories such as `/usr/bin`.
 //!
 //! **Bad**
 //! ```dockerfile

@@ -14,6 +14,9 @@
 //! `runAsNonRoot` can verify it. `65534` (`nobody`) is the usual choice. Give
 //! the user the files it must write with `COPY --chown`. If the value comes
 //! from a build argument, change its default.
+//! `stockade fix --unsafe-fixes` ends the final stage with `USER 65534:65534`
+//! (configurable) and adds `--chown` to its `COPY` lines into application
+//! and data directories (an unsafe fix: the program loses root).
 //!
 //! **Bad**
 //! ```dockerfile

@@ -12,6 +12,8 @@
 //! **How to fix.** Add `cap_drop: [ALL]`, run the service, and add back
 //! only what it needs (`cap_add: [NET_BIND_SERVICE]` for a port below 1024,
 //! `CHOWN`/`SETUID`/`SETGID` for images whose entrypoint switches user).
+//! `stockade fix --unsafe-fixes` adds `ALL` to `cap_drop` (an unsafe fix:
+//! add back what the service needs).
 //!
 //! **Bad**
 //! ```yaml
@@ -43,7 +45,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     aliases: &["container_capabilities_unrestricted"],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("cap_drop_missing.rs"),
 };
 

@@ -11,6 +11,9 @@
 //!
 //! **How to fix.** Set `cpus: "1.5"` (or `deploy.resources.limits.cpus`,
 //! `docker run --cpus 1.5`) to what the service needs at peak.
+//! `stockade fix --unsafe-fixes` sets `cpus` (or
+//! `deploy.resources.limits.cpus`) to the `[fix] cpus` value of
+//! `.stockade.toml`, 1.0 by default (an unsafe fix).
 //!
 //! **Bad**
 //! ```yaml
@@ -45,7 +48,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Low,
     aliases: &["cpus_not_limited"],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("cpu_limit.rs"),
 };
 

@@ -12,6 +12,9 @@
 //! **How to fix.** Set a limit a little above what the service uses at
 //! peak: `mem_limit: 512m` or `deploy.resources.limits.memory: 512M`
 //! (`docker run --memory 512m`).
+//! `stockade fix --unsafe-fixes` sets `mem_limit` (or
+//! `deploy.resources.limits.memory` where the service has limits) to the
+//! `[fix] memory` value of `.stockade.toml`, 512m by default (an unsafe fix).
 //!
 //! **Bad**
 //! ```yaml
@@ -45,7 +48,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     aliases: &["memory_not_limited"],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("memory_limit.rs"),
 };
 

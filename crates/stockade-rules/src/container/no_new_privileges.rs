@@ -15,6 +15,8 @@
 //! `--security-opt no-new-privileges` to `docker run`. To turn it on for
 //! every container, set `"no-new-privileges": true` in the daemon's
 //! `daemon.json`.
+//! `stockade fix` adds it to Compose files (a safe fix), or turns a
+//! `no-new-privileges:false` entry into `:true`.
 //!
 //! **Bad**
 //! ```yaml
@@ -48,7 +50,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     aliases: &["no_new_privileges_not_set"],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Safe,
     source: include_str!("no_new_privileges.rs"),
 };
 

@@ -10,6 +10,9 @@
 //!
 //! **How to fix.** Set `pids_limit: 200` (or `deploy.resources.limits.pids`,
 //! `docker run --pids-limit 200`) to a few times what the service runs.
+//! `stockade fix --unsafe-fixes` sets `pids_limit` (or
+//! `deploy.resources.limits.pids`) to the `[fix] pids-limit` value of
+//! `.stockade.toml`, 256 by default (an unsafe fix).
 //!
 //! **Bad**
 //! ```yaml
@@ -41,7 +44,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Low,
     aliases: &["pids_limit_not_set"],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("pids_limit.rs"),
 };
 

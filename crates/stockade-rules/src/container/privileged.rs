@@ -13,6 +13,9 @@
 //! (`devices: [/dev/net/tun]`). Services that truly need full host access
 //! (node agents, storage drivers) belong on dedicated hosts, reviewed as
 //! part of the host.
+//! `stockade fix --unsafe-fixes` removes `privileged: true` from Compose
+//! files (an unsafe fix), or sets `privileged: false` on a service that
+//! inherits it; `stockade harden` does the same in an override file.
 //!
 //! **Bad**
 //! ```yaml
@@ -45,7 +48,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Critical,
     aliases: &["privileged_containers_enabled"],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("privileged.rs"),
 };
 

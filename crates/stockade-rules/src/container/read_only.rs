@@ -11,6 +11,8 @@
 //! **How to fix.** Set `read_only: true` and give the service `tmpfs`
 //! mounts for the scratch directories it writes (`/tmp`, `/run`) and
 //! volumes for its data.
+//! `stockade fix --unsafe-fixes` sets `read_only: true` and adds a
+//! `tmpfs` for `/tmp` (an unsafe fix: other writes fail).
 //!
 //! **Bad**
 //! ```yaml
@@ -43,7 +45,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     aliases: &[],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("read_only.rs"),
 };
 

@@ -27,6 +27,8 @@
 //! them reach them over the Compose network by service name. If the host
 //! needs them, bind to loopback: `127.0.0.1:5432:5432`. Reach
 //! administration ports through a VPN or an SSH tunnel.
+//! `stockade fix --unsafe-fixes` binds the port to `127.0.0.1` in
+//! Compose files (an unsafe fix: other hosts can no longer connect).
 //!
 //! **Bad**
 //! ```yaml
@@ -62,7 +64,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::High,
     aliases: &[],
     targets: &[Target::Container],
-    fix: FixKind::None,
+    fix: FixKind::Unsafe,
     source: include_str!("sensitive_ports.rs"),
 };
 
