@@ -89,7 +89,7 @@ impl FileOutcome {
 }
 
 /// Passes at most: each pass applies every fix that does not clash with another.
-const MAX_PASSES: usize = 6;
+const MAX_PASSES: usize = 16;
 
 struct Judged {
     findings: Vec<Finding>,
@@ -250,6 +250,8 @@ pub fn fix_text(
                 progressed = true;
             }
             None => {
+                // One at a time; after the first that holds, plan again
+                // (the others' offsets refer to the text before it).
                 for f in &chosen {
                     let one = apply_edits(&text, &f.edits)
                         .ok()
@@ -261,6 +263,7 @@ pub fn fix_text(
                             text = t;
                             cur = j;
                             progressed = true;
+                            break;
                         }
                         None => failed.push((
                             f.rule,
@@ -451,6 +454,31 @@ mod tests {
             // rules judge the service: their fixes come in the next pass.
             "services:\n  db:\n    image: postgres:17\n    ports:\n      - \"127.0.0.1:5432:5432\"\n    mem_limit: 512m\n    cpus: 1.0\n    pids_limit: 256\n    read_only: true\n    tmpfs:\n      - /tmp\n    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n"
         );
+    }
+
+    #[test]
+    fn list_items_and_new_keys_at_the_end_of_a_service_keep_their_places() {
+        let (s, p, c) = (FixSettings::default(), Policy::default(), Ctx::default());
+        let text = "services:\n  web:\n    build: .\n    security_opt:\n      - apparmor:unconfined # why\n";
+        let o = fix_text(
+            FileKind::Compose,
+            "compose.yaml",
+            None,
+            text,
+            &opts(true, &s, &p, &c),
+        );
+        assert_eq!(
+            o.fixed,
+            "services:\n  web:\n    build: .\n    security_opt:\n      - apparmor:unconfined # why\n      - no-new-privileges:true\n    cap_drop:\n      - ALL\n    mem_limit: 512m\n    cpus: 1.0\n    pids_limit: 256\n    read_only: true\n    tmpfs:\n      - /tmp\n"
+        );
+        let again = fix_text(
+            FileKind::Compose,
+            "compose.yaml",
+            None,
+            &o.fixed,
+            &opts(true, &s, &p, &c),
+        );
+        assert!(!again.changed());
     }
 
     #[test]

@@ -127,7 +127,8 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, EditError> {
 
 /// Two edits that cannot be applied together. Insertions at the same
 /// place stack when that place is the start of a line (whole new lines),
-/// and clash inside a line (two flags at one spot).
+/// and clash inside a line (two flags at one spot) or at the end of a
+/// text without a final line break.
 fn clash(a: &Edit, b: &Edit, text: &str) -> bool {
     if a == b {
         return false;
@@ -138,7 +139,7 @@ fn clash(a: &Edit, b: &Edit, text: &str) -> bool {
             return false;
         }
         let at_line_start = a0 == 0 || text.as_bytes().get(a0 - 1) == Some(&b'\n');
-        return !(at_line_start || a0 == text.len());
+        return !at_line_start;
     }
     if a.span.is_empty() {
         return b0 < a0 && a0 < b1;

@@ -317,13 +317,20 @@ impl<'a> ComposeCx<'a> {
                     }
                     _ => render_scalar(item, false),
                 };
+                // At the end of the last item's line (after a comment), not
+                // at the next line's start, where new keys of the mapping go.
                 let pad = " ".repeat(column(self.text, node.start));
-                let (at, newline) = next_line_start(self.text, last.end);
-                Ok(vec![if newline {
-                    self.edit_insert(at, format!("{pad}- {text}{}", self.le))
-                } else {
-                    self.edit_insert(at, format!("{}{pad}- {text}", self.le))
-                }])
+                let (next, newline) = next_line_start(self.text, last.end);
+                let mut at = next;
+                if newline {
+                    at -= 1;
+                    if at > 0 && self.text.as_bytes()[at - 1] == b'\r' {
+                        at -= 1;
+                    }
+                }
+                Ok(vec![
+                    self.edit_insert(at, format!("{}{pad}- {text}", self.le)),
+                ])
             }
             YKind::Scalar { text, .. } if !node.is_null() => {
                 let v = self.render_value(
