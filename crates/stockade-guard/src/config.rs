@@ -490,7 +490,7 @@ registries = ["ghcr.io/acme"]
                 "[[guard.listener]]\nlisten = \"tcp://127.0.0.1:1\"\nprofile = \"ci\"\ntls-cert = \"a\"\n",
                 "go together",
             ),
-            (&format!("{l}"), "unknown profile `p`"),
+            (l, "unknown profile `p`"),
         ] {
             let e = cfg(text, CliOptions::default()).unwrap_err();
             assert!(e.contains(want), "{text}\n=> {e}");

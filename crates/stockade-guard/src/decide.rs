@@ -1022,14 +1022,15 @@ impl<L: Lookup> Judge<'_, L> {
             });
             self.resolve(&mut spec, 0).await?;
             let findings = stockade_rules::check_container(&spec, self.ctx, &self.profile.policy);
-            if let Some(f) = findings
+            let mut blocking: Vec<&Finding> = findings
                 .iter()
                 .filter(|f| {
                     f.severity >= self.profile.threshold
                         && matches!(f.rule, "SKD201" | "SKD203" | "SKD204")
                 })
-                .max_by_key(|f| f.severity)
-            {
+                .collect();
+            blocking.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(b.rule)));
+            if let Some(f) = blocking.first() {
                 return Err(Refusal::new(
                     f.rule,
                     format!(

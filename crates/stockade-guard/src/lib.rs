@@ -51,6 +51,7 @@ pub mod audit;
 pub mod canon;
 pub mod config;
 pub mod decide;
+pub mod framing;
 pub mod profile;
 pub mod routes;
 pub mod server;

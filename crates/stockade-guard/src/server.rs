@@ -8,6 +8,7 @@ use crate::audit::{Audit, Peer, Record};
 use crate::canon::{self, ApiVersion};
 use crate::config::{GuardConfig, ListenAddr, TlsFiles};
 use crate::decide::{self, Allow, Found, Judge, Lookup, Refusal, Req, ids};
+use crate::framing::{Flags, Watched};
 use crate::profile::Profile;
 use crate::routes::{self, Matched};
 use bytes::{Bytes, BytesMut};
@@ -23,6 +24,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use stockade_rules::Ctx;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::UnixStream;
@@ -62,6 +64,23 @@ struct ConnState {
     listener: Arc<ListenerState>,
     peer: Peer,
     sender: tokio::sync::Mutex<Option<SendRequest<Body>>>,
+    /// What the framing watch saw on this connection.
+    framing: Arc<Flags>,
+    /// Requests handled so far.
+    requests: AtomicUsize,
+}
+
+impl ConnState {
+    fn new(shared: Arc<Shared>, listener: Arc<ListenerState>, peer: Peer) -> ConnState {
+        ConnState {
+            shared,
+            listener,
+            peer,
+            sender: tokio::sync::Mutex::new(None),
+            framing: Arc::new(Flags::default()),
+            requests: AtomicUsize::new(0),
+        }
+    }
 }
 
 // ---- upstream --------------------------------------------------------------
@@ -213,6 +232,13 @@ async fn plan(
     req: &mut Request<Body>,
     audited: &mut Audited,
 ) -> Result<Plan, Refusal> {
+    let index = c.requests.fetch_add(1, Ordering::SeqCst);
+    if c.framing.te_and_cl.load(Ordering::SeqCst) <= index {
+        return Err(Refusal::new(
+            ids::FRAMING,
+            "both Transfer-Encoding and Content-Length are given (a request smuggling attempt)",
+        ));
+    }
     let uri = req.uri();
     if uri.scheme().is_some() || uri.authority().is_some() {
         return Err(Refusal::new(
@@ -361,6 +387,25 @@ async fn plan(
     })
 }
 
+/// Reads and drops what is left of a refused request's body (bounded in
+/// size and time), so the client reads the refusal instead of a broken
+/// pipe. Nothing of it is forwarded.
+async fn drain(mut body: Body) {
+    const MAX: usize = 8 * 1024 * 1024;
+    let mut seen = 0usize;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(d) = frame.into_data() {
+                seen += d.len();
+                if seen > MAX {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+}
+
 fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
@@ -406,7 +451,10 @@ async fn handle(c: Arc<ConnState>, req: Request<Incoming>) -> Response<Body> {
         body_sha256: audited.digest.as_deref(),
     });
     let plan = match (planned, logged) {
-        (Err(r), _) => return refusal_response(&r),
+        (Err(r), _) => {
+            drain(req.into_body()).await;
+            return refusal_response(&r);
+        }
         (Ok(_), Err(e)) => {
             return refusal_response(&Refusal::new(
                 ids::AUDIT,
@@ -531,14 +579,16 @@ async fn serve_conn<IO>(io: IO, conn: Arc<ConnState>)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let framing = conn.framing.clone();
     let svc = hyper::service::service_fn(move |req| {
         let c = conn.clone();
         async move { Ok::<_, Infallible>(handle(c, req).await) }
     });
+    let watched = Watched::new(io, framing);
     let mut b = hyper::server::conn::http1::Builder::new();
     b.half_close(true).keep_alive(true);
     let _ = b
-        .serve_connection(TokioIo::new(io), svc)
+        .serve_connection(TokioIo::new(watched), svc)
         .with_upgrades()
         .await;
 }
@@ -711,12 +761,8 @@ impl Bound {
                                 },
                                 Err(_) => Peer::Unknown,
                             };
-                            let conn = Arc::new(ConnState {
-                                shared: shared.clone(),
-                                listener: state.clone(),
-                                peer,
-                                sender: tokio::sync::Mutex::new(None),
-                            });
+                            let conn =
+                                Arc::new(ConnState::new(shared.clone(), state.clone(), peer));
                             tokio::spawn(serve_conn(stream, conn));
                         }
                     });
@@ -743,15 +789,11 @@ impl Bound {
                                     .peer_certificates()
                                     .and_then(|c| c.first())
                                     .map(|c| hex(&Sha256::digest(c.as_ref())));
-                                let conn = Arc::new(ConnState {
-                                    shared,
-                                    listener: state,
-                                    peer: Peer::Tcp {
-                                        addr: addr.to_string(),
-                                        cert_sha256: cert,
-                                    },
-                                    sender: tokio::sync::Mutex::new(None),
-                                });
+                                let peer = Peer::Tcp {
+                                    addr: addr.to_string(),
+                                    cert_sha256: cert,
+                                };
+                                let conn = Arc::new(ConnState::new(shared, state, peer));
                                 serve_conn(tls, conn).await;
                             });
                         }
