@@ -82,10 +82,10 @@ impl BuildSpec {
                     },
                     InstrKind::Run(r) => {
                         for m in &r.mounts {
-                            if let Some(from) = m.option("from") {
-                                if let Some(p) = self.stage_index(from) {
-                                    todo.push(p);
-                                }
+                            if let Some(from) = m.option("from")
+                                && let Some(p) = self.stage_index(from)
+                            {
+                                todo.push(p);
                             }
                         }
                     }

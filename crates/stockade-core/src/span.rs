@@ -307,11 +307,11 @@ impl OffsetMap {
     /// Adds a segment: logical offset `logical` is file offset `file`.
     /// Segments must be pushed in increasing logical order.
     pub fn push(&mut self, logical: usize, file: usize) {
-        if let Some(last) = self.segments.last_mut() {
-            if last.0 == logical as u32 {
-                last.1 = file as u32;
-                return;
-            }
+        if let Some(last) = self.segments.last_mut()
+            && last.0 == logical as u32
+        {
+            last.1 = file as u32;
+            return;
         }
         self.segments.push((logical as u32, file as u32));
     }
