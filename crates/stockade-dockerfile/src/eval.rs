@@ -884,10 +884,10 @@ impl Conv<'_> {
         let mut scripts = Vec::new();
         let (exec, text) = match &node.args {
             Args::Exec(v) => {
-                if posix || is_shell_c(v) {
-                    if let Some(s) = self.exec_shell_script(v) {
-                        scripts.push(s);
-                    }
+                if (posix || is_shell_c(v))
+                    && let Some(s) = self.exec_shell_script(v)
+                {
+                    scripts.push(s);
                 }
                 (Some(v.clone()), None)
             }

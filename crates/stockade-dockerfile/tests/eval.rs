@@ -474,10 +474,10 @@ fn commands(s: &Script) -> Vec<String> {
     for item in &s.items {
         for p in std::iter::once(&item.first).chain(item.rest.iter().map(|(_, p)| p)) {
             for c in &p.commands {
-                if let Command::Simple(sc) = c {
-                    if let Some(w) = sc.words.first() {
-                        out.push(format!("{}@{}", w.span.start, w.span.end));
-                    }
+                if let Command::Simple(sc) = c
+                    && let Some(w) = sc.words.first()
+                {
+                    out.push(format!("{}@{}", w.span.start, w.span.end));
                 }
             }
         }
