@@ -57,6 +57,8 @@ pub enum Command {
     Docs(crate::docs_cmd::DocsArgs),
     /// Run a policy-enforcing proxy in front of the Docker socket.
     Guard(crate::guard_cmd::GuardArgs),
+    /// Audit a live Docker host: the daemon, the host and every container.
+    Host(Box<crate::host_cmd::HostArgs>),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -150,6 +152,7 @@ pub fn main() -> i32 {
         Command::Man => crate::docs_cmd::man(),
         Command::Docs(a) => crate::docs_cmd::docs(a),
         Command::Guard(a) => crate::guard_cmd::run(a),
+        Command::Host(a) => crate::host_cmd::run(*a),
     }
 }
 

@@ -93,7 +93,9 @@ pub fn run(a: HostArgs) -> i32 {
         match f.strip_prefix("label=") {
             Some(l) if !l.is_empty() => labels.push(l.to_string()),
             _ => {
-                eprintln!("stockade: --filter `{f}`: only `label=KEY` or `label=KEY=VALUE` is supported");
+                eprintln!(
+                    "stockade: --filter `{f}`: only `label=KEY` or `label=KEY=VALUE` is supported"
+                );
                 return EXIT_ERROR;
             }
         }
@@ -176,7 +178,13 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     }
 }
 
-fn audit(client: &BlockingClient, a: &HostArgs, labels: &[String], cx: &Ctx, policy: &Policy) -> Audit {
+fn audit(
+    client: &BlockingClient,
+    a: &HostArgs,
+    labels: &[String],
+    cx: &Ctx,
+    policy: &Policy,
+) -> Audit {
     let endpoint = client.client().endpoint().to_string();
     let mut out = Audit {
         findings: Vec::new(),
@@ -185,9 +193,11 @@ fn audit(client: &BlockingClient, a: &HostArgs, labels: &[String], cx: &Ctx, pol
     };
     let (spec, notes) = client.run(host_spec(client.client()));
     for e in notes {
-        out.errors.push(InputError::new(endpoint.clone(), None, e.to_string()));
+        out.errors
+            .push(InputError::new(endpoint.clone(), None, e.to_string()));
     }
-    out.findings.extend(stockade_rules::check_host(&spec, cx, policy));
+    out.findings
+        .extend(stockade_rules::check_host(&spec, cx, policy));
 
     let mut list = match client.containers(a.all, labels) {
         Ok(l) => l,
@@ -284,7 +294,10 @@ fn short(id: &str) -> &str {
 }
 
 fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
-    if n < PROGRESS_THRESHOLD || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+    if n < PROGRESS_THRESHOLD
+        || !std::io::stdout().is_terminal()
+        || !std::io::stderr().is_terminal()
+    {
         return None;
     }
     let bar = indicatif::ProgressBar::with_draw_target(

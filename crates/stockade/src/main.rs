@@ -8,6 +8,7 @@ mod fix_cmd;
 mod docs_cmd;
 mod guard_cmd;
 mod harden_cmd;
+mod host_cmd;
 mod projects;
 mod rules_cmd;
 mod scan;
