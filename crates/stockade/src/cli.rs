@@ -100,6 +100,9 @@ pub struct ScanArgs {
     /// Judge this build stage of each Dockerfile instead of the last one.
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
+    /// Judge only this platform of image archives and OCI layouts (`linux/amd64`, `linux/arm64/v8`) [default: every platform].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
     /// Use this config file instead of the nearest `.stockade.toml`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -196,6 +199,7 @@ fn run_scan(a: ScanArgs) -> i32 {
             .map(|k| Kind::parse(k).expect("clap validated the kind")),
         build_args,
         target: a.target.clone(),
+        platform: a.platform.clone(),
         config: a.config.clone(),
         cli: CliPolicy {
             select: a.select.clone(),

@@ -98,6 +98,12 @@ pub fn kind_by_name(path: &Path) -> Option<Kind> {
     None
 }
 
+/// A built image: an image archive (`docker save`, OCI) or an OCI layout
+/// directory, told by its content.
+pub fn is_image(path: &Path) -> bool {
+    stockade_image::looks_like_image_archive(path)
+}
+
 /// Whether a file whose name says nothing is worth reading to sniff.
 pub fn sniffable(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {

@@ -9,6 +9,7 @@ mod docs_cmd;
 mod guard_cmd;
 mod harden_cmd;
 mod host_cmd;
+mod images;
 mod projects;
 mod rules_cmd;
 mod scan;

@@ -17,6 +17,8 @@ pub struct ScanOptions {
     pub kind: Option<Kind>,
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
+    /// Judge only this platform of image archives (`os/arch[/variant]`).
+    pub platform: Option<String>,
     pub config: Option<PathBuf>,
     pub cli: CliPolicy,
     /// `--compose` files forming one project (base first).
@@ -223,7 +225,7 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
                 None,
                 format!("cannot read: {e}"),
             )),
-            Ok(m) if m.is_dir() => {
+            Ok(m) if m.is_dir() && !discover::is_image(path) => {
                 let walked = discover::walk(path, opts.kind);
                 env.finder.seed(walked.dirs);
                 let (found, errs) = (walked.candidates, walked.errors);
@@ -341,6 +343,22 @@ fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool
         if !u.explicit && settings.config.excluded(d) {
             return (0, Vec::new(), Vec::new(), false);
         }
+    }
+    // Built images named on the command line: judged by the image rules.
+    if let Some(d) = u.disk.as_deref().filter(|_| u.explicit && u.kind.is_none())
+        && discover::is_image(d)
+    {
+        let platform = env.opts.platform.as_deref();
+        let (findings, errors) = crate::images::scan_image(
+            env.sources,
+            &u.display,
+            d,
+            &settings.policy,
+            &settings.ctx,
+            platform,
+        );
+        let failed = findings.iter().any(|f| settings.policy.fails(f));
+        return (1, findings, errors, failed);
     }
     let text = match &u.stdin {
         Some(t) => t.clone(),
