@@ -58,10 +58,11 @@ fn reviewed_counts() -> BTreeMap<String, usize> {
             continue;
         }
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if cells.len() >= 3 && cells[1].starts_with("SKD") {
-            if let Ok(n) = cells[2].parse::<usize>() {
-                out.insert(cells[1].to_string(), n);
-            }
+        if cells.len() >= 3
+            && cells[1].starts_with("SKD")
+            && let Ok(n) = cells[2].parse::<usize>()
+        {
+            out.insert(cells[1].to_string(), n);
         }
     }
     out

@@ -83,7 +83,7 @@ fn every_finding_locates_into_its_image() {
 #[test]
 fn root_image_runs_as_root_and_nobody_image_does_not() {
     let all = images();
-    let root = judge(by_tag(&all, "stockade-fixture/root:1"), "2026-11-30");
+    let root = judge(by_tag(all, "stockade-fixture/root:1"), "2026-11-30");
     let r: Vec<&Finding> = root
         .iter()
         .filter(|f| f.category == Category::RootUser)
@@ -98,7 +98,7 @@ fn root_image_runs_as_root_and_nobody_image_does_not() {
         Some("/etc/shadow")
     );
 
-    let nobody = judge(by_tag(&all, "stockade-fixture/nobody:1"), "2026-11-30");
+    let nobody = judge(by_tag(all, "stockade-fixture/nobody:1"), "2026-11-30");
     assert!(
         nobody.iter().all(|f| f.category != Category::RootUser),
         "{nobody:?}"
@@ -110,7 +110,7 @@ fn root_image_runs_as_root_and_nobody_image_does_not() {
 #[test]
 fn setuid_file_and_world_writable_dir() {
     let all = images();
-    let s = by_tag(&all, "stockade-fixture/setuid:1");
+    let s = by_tag(all, "stockade-fixture/setuid:1");
     let f = judge(s, "2026-11-30");
     let setuid: Vec<&Finding> = f.iter().filter(|f| f.rule == "SKD308").collect();
     assert_eq!(setuid.len(), 1);
@@ -131,7 +131,7 @@ fn setuid_file_and_world_writable_dir() {
 #[test]
 fn deleted_key_is_reported_at_the_layer_that_holds_it() {
     let all = images();
-    let s = by_tag(&all, "stockade-fixture/secret:1");
+    let s = by_tag(all, "stockade-fixture/secret:1");
     let f = judge(s, "2026-11-30");
     let keys: Vec<&Finding> = f
         .iter()
@@ -155,7 +155,7 @@ fn deleted_key_is_reported_at_the_layer_that_holds_it() {
 #[test]
 fn multistage_and_debian_like_images_are_clean() {
     let all = images();
-    let m = judge(by_tag(&all, "stockade-fixture/multistage:1"), "2026-11-30");
+    let m = judge(by_tag(all, "stockade-fixture/multistage:1"), "2026-11-30");
     assert!(m.is_empty(), "{m:?}");
     let v = open(&fixture("debianlike.tar"), &ReadOptions::default()).unwrap();
     let d = v.into_iter().next().unwrap().unwrap();
@@ -186,7 +186,7 @@ fn old_images_are_due_for_a_rebuild() {
 #[test]
 fn policy_selects_image_rules() {
     let all = images();
-    let s = by_tag(&all, "stockade-fixture/secret:1");
+    let s = by_tag(all, "stockade-fixture/secret:1");
     let mut policy = Policy::default();
     policy.ignore = vec![stockade_rules::Selector::parse("secrets")];
     let f = check_image(s, &ctx("2026-11-30"), &policy);

@@ -193,15 +193,15 @@ pub fn mode_uses(cmd: &SimpleCommand) -> Vec<ModeUse<'_>> {
         "chmod" => out.extend(chmod_use(args, false)),
         "install" | "mkdir" => {
             let p = parse_opts(args, &MODE_OPTS);
-            if let Some(o) = p.opts.iter().find(|o| o.name == "m" || o.name == "mode") {
-                if let Some(mode) = &o.value {
-                    out.push(ModeUse {
-                        word: o.value_word.unwrap_or(o.word),
-                        mode: mode.clone(),
-                        targets: p.operands.iter().map(|w| w.lossy()).collect(),
-                        dirs_only: name == "mkdir" || p.has(&["d", "directory"]),
-                    });
-                }
+            if let Some(o) = p.opts.iter().find(|o| o.name == "m" || o.name == "mode")
+                && let Some(mode) = &o.value
+            {
+                out.push(ModeUse {
+                    word: o.value_word.unwrap_or(o.word),
+                    mode: mode.clone(),
+                    targets: p.operands.iter().map(|w| w.lossy()).collect(),
+                    dirs_only: name == "mkdir" || p.has(&["d", "directory"]),
+                });
             }
         }
         "find" => {

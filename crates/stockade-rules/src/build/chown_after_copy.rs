@@ -89,11 +89,11 @@ impl Rule for ChownAfterCopy {
                                     .value
                                     .known()
                                     .and_then(|v| v.trim_end_matches('/').rsplit('/').next())
+                                    && !name.is_empty()
+                                    && name != "."
+                                    && !name.contains('*')
                                 {
-                                    if !name.is_empty() && name != "." && !name.contains('*') {
-                                        paths
-                                            .push(format!("{}/{name}", base.trim_end_matches('/')));
-                                    }
+                                    paths.push(format!("{}/{name}", base.trim_end_matches('/')));
                                 }
                             }
                         }

@@ -167,15 +167,14 @@ impl Rule for PackageCache {
                         for rc in &cmds {
                             let cmd = rc.cmd;
                             // `export PIP_NO_CACHE_DIR=1` / `PIP_NO_CACHE_DIR=1 pip …`.
-                            if let Some((name, _, args)) = effective(cmd) {
-                                if name == "export"
-                                    && args.iter().any(|w| {
-                                        w.lossy().starts_with("PIP_NO_CACHE_DIR=")
-                                            && w.lossy().len() > 17
-                                    })
-                                {
-                                    exported_off = true;
-                                }
+                            if let Some((name, _, args)) = effective(cmd)
+                                && name == "export"
+                                && args.iter().any(|w| {
+                                    w.lossy().starts_with("PIP_NO_CACHE_DIR=")
+                                        && w.lossy().len() > 17
+                                })
+                            {
+                                exported_off = true;
                             }
                             let inline_off = cmd.assignments.iter().any(|a| {
                                 a.name == "PIP_NO_CACHE_DIR" && !a.value.lossy().is_empty()

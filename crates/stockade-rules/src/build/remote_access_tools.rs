@@ -122,9 +122,10 @@ impl Rule for RemoteAccessTools {
                         continue;
                     }
                     for (name, word) in p.packages() {
-                        if let Some((what, sev)) = lookup(p.manager, &name) {
-                            if seen.insert(word.span) {
-                                out.push(
+                        if let Some((what, sev)) = lookup(p.manager, &name)
+                            && seen.insert(word.span)
+                        {
+                            out.push(
                                     META.finding(
                                         word.span,
                                         stage.label(),
@@ -132,7 +133,6 @@ impl Rule for RemoteAccessTools {
                                     )
                                     .with_severity(sev),
                                 );
-                            }
                         }
                     }
                 }

@@ -126,10 +126,16 @@ impl Rule for SetPassword {
                         }
                         _ => None,
                     };
-                    if let Some((span, msg)) = hit {
-                        if seen.insert(span) {
-                            out.push(META.finding(span, stage.label(), format!("{msg}: it is in the Dockerfile, the history and every container")));
-                        }
+                    if let Some((span, msg)) = hit
+                        && seen.insert(span)
+                    {
+                        out.push(META.finding(
+                            span,
+                            stage.label(),
+                            format!(
+                                "{msg}: it is in the Dockerfile, the history and every container"
+                            ),
+                        ));
                     }
                 }
             }

@@ -72,14 +72,14 @@ impl Rule for SetuidBits {
                         let rs = RunScripts::new(instr, run);
                         let mut made_dirs: Vec<String> = Vec::new();
                         for rc in rs.commands() {
-                            if let Some((name, _, args)) = effective(rc.cmd) {
-                                if name == "mkdir" {
-                                    made_dirs.extend(
-                                        args.iter()
-                                            .map(|w| w.lossy())
-                                            .filter(|t| !t.starts_with('-')),
-                                    );
-                                }
+                            if let Some((name, _, args)) = effective(rc.cmd)
+                                && name == "mkdir"
+                            {
+                                made_dirs.extend(
+                                    args.iter()
+                                        .map(|w| w.lossy())
+                                        .filter(|t| !t.starts_with('-')),
+                                );
                             }
                             for u in mode_uses(rc.cmd) {
                                 let Some(b) = analyze_mode(&u.mode) else {

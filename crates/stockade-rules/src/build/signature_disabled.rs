@@ -193,23 +193,23 @@ fn option_switches(
         }
         return out;
     }
-    if let Some((name, _, args)) = effective(cmd) {
-        if name == "rpm" {
-            let parsed = parse_opts(
-                args,
-                &OptSpec {
-                    short_with_arg: b"",
-                    long_with_arg: &[],
-                },
-            );
-            for (flag, what) in [
-                ("nosignature", "`rpm --nosignature` skips signature checks"),
-                ("nodigest", "`rpm --nodigest` skips digest checks"),
-                ("nogpgcheck", "`rpm --nogpgcheck` skips signature checks"),
-            ] {
-                if let Some(o) = parsed.get(&[flag]) {
-                    out.push((o.word, what, Severity::High));
-                }
+    if let Some((name, _, args)) = effective(cmd)
+        && name == "rpm"
+    {
+        let parsed = parse_opts(
+            args,
+            &OptSpec {
+                short_with_arg: b"",
+                long_with_arg: &[],
+            },
+        );
+        for (flag, what) in [
+            ("nosignature", "`rpm --nosignature` skips signature checks"),
+            ("nodigest", "`rpm --nodigest` skips digest checks"),
+            ("nogpgcheck", "`rpm --nogpgcheck` skips signature checks"),
+        ] {
+            if let Some(o) = parsed.get(&[flag]) {
+                out.push((o.word, what, Severity::High));
             }
         }
     }
@@ -238,15 +238,15 @@ impl Rule for SignatureDisabled {
                     }
                     let words: Vec<&Word> = cmd.words.iter().collect();
                     let (text, at) = joined(&words);
-                    if let Some((s, e, what)) = setting_in(&text) {
-                        if let Some(span) = joined_span(&text, &at, s, e) {
-                            report(
-                                out,
-                                span,
-                                format!("{what}: packages are installed without signature checks"),
-                                Severity::High,
-                            );
-                        }
+                    if let Some((s, e, what)) = setting_in(&text)
+                        && let Some(span) = joined_span(&text, &at, s, e)
+                    {
+                        report(
+                            out,
+                            span,
+                            format!("{what}: packages are installed without signature checks"),
+                            Severity::High,
+                        );
                     }
                     for w in
                         all_words(cmd).filter(|w| !cmd.words.iter().any(|x| std::ptr::eq(x, *w)))

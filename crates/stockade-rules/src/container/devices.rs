@@ -81,17 +81,17 @@ fn disk_name(name: &str) -> bool {
                 .all(|b| b.is_ascii_digit() || b == b'p' || b == b'n')
     };
     for p in ["sd", "hd", "vd", "xvd"] {
-        if let Some(rest) = name.strip_prefix(p) {
-            if alpha_then_digits(rest) {
-                return true;
-            }
+        if let Some(rest) = name.strip_prefix(p)
+            && alpha_then_digits(rest)
+        {
+            return true;
         }
     }
     for p in ["nvme", "mmcblk", "dm-", "md"] {
-        if let Some(rest) = name.strip_prefix(p) {
-            if digits_parts(rest) {
-                return true;
-            }
+        if let Some(rest) = name.strip_prefix(p)
+            && digits_parts(rest)
+        {
+            return true;
         }
     }
     false

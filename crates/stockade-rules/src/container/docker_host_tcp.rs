@@ -74,17 +74,17 @@ impl Rule for DockerHostTcp {
         // The daemon the `docker` command itself talks to (`-H`, or a
         // `DOCKER_HOST` assignment in the script). Its TLS flags are not in
         // the model, so only the plain-text port is judged.
-        if let Some(h) = &spec.docker_host {
-            if let Some(addr) = h.value.known().map(str::trim) {
-                if is_tcp(addr) && tcp_port(addr) == Some(2375) {
-                    out.push(finding(
+        if let Some(h) = &spec.docker_host
+            && let Some(addr) = h.value.known().map(str::trim)
+            && is_tcp(addr)
+            && tcp_port(addr) == Some(2375)
+        {
+            out.push(finding(
                         &META,
                         spec,
                         h.span,
                         format!("the `docker` command talks to the daemon at `{addr}`, the Docker API's plain-text port: no TLS, no authentication"),
                     ));
-                }
-            }
         }
         let Some(var) = spec.env_var("DOCKER_HOST") else {
             return;

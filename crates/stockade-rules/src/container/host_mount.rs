@@ -495,21 +495,20 @@ fn classify(path: &str) -> Option<(Option<Severity>, Option<Severity>, String)> 
         .iter()
         .filter(|(base, ..)| is_under(path, base))
         .max_by_key(|(base, ..)| base.len())
+        && (base != "/" || path == "/")
     {
-        if base != "/" || path == "/" {
-            if path != base {
-                // Below a directory listed only for itself.
-                match base {
-                    "/dev" => return Some((Some(M), Some(L), "a host device node".into())),
-                    "/etc" => {
-                        return Some((Some(M), None, "a host configuration directory".into()));
-                    }
-                    "/usr" => return None,
-                    _ => {}
+        if path != base {
+            // Below a directory listed only for itself.
+            match base {
+                "/dev" => return Some((Some(M), Some(L), "a host device node".into())),
+                "/etc" => {
+                    return Some((Some(M), None, "a host configuration directory".into()));
                 }
+                "/usr" => return None,
+                _ => {}
             }
-            return Some((rw, ro, what.to_string()));
         }
+        return Some((rw, ro, what.to_string()));
     }
     // Directories above sensitive ones (`/var`, `/var/lib`). `/run` and
     // `/var/run` are the Docker-socket rule's.

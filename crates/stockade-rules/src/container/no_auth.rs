@@ -506,11 +506,11 @@ impl<'a> Probe<'a> {
                 anchor,
             );
         }
-        if let EnvState::Value(v) = env_state(self.spec, "NEO4J_AUTH") {
-            if v.trim().eq_ignore_ascii_case("none") {
-                let span = self.env_span("NEO4J_AUTH");
-                self.gap("`NEO4J_AUTH=none` turns Neo4j authentication off", span);
-            }
+        if let EnvState::Value(v) = env_state(self.spec, "NEO4J_AUTH")
+            && v.trim().eq_ignore_ascii_case("none")
+        {
+            let span = self.env_span("NEO4J_AUTH");
+            self.gap("`NEO4J_AUTH=none` turns Neo4j authentication off", span);
         }
         let insecure_api = self
             .opt("--api.insecure")

@@ -52,15 +52,15 @@ impl Rule for PublishAll {
     }
 
     fn check_container(&self, spec: &ContainerSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
-        if let Some(p) = &spec.publish_all {
-            if p.value {
-                out.push(finding(
-                    &META,
-                    spec,
-                    p.span,
-                    "every port the image exposes is published on all interfaces, on random host ports",
-                ));
-            }
+        if let Some(p) = &spec.publish_all
+            && p.value
+        {
+            out.push(finding(
+                &META,
+                spec,
+                p.span,
+                "every port the image exposes is published on all interfaces, on random host ports",
+            ));
         }
     }
 }

@@ -156,10 +156,10 @@ pub(crate) fn weak_reason(
     if DEFAULTS.contains(&lower.as_str()) {
         return Some("a documented example or product default".into());
     }
-    if let Some(r) = &spec.image_ref {
-        if r.base_name().eq_ignore_ascii_case(v) {
-            return Some("the image's name".into());
-        }
+    if let Some(r) = &spec.image_ref
+        && r.base_name().eq_ignore_ascii_case(v)
+    {
+        return Some("the image's name".into());
     }
     match users.0.get(&lower) {
         Some(user) if *user != name => Some(format!("the same as `{user}`")),
@@ -175,12 +175,12 @@ pub(crate) fn embedded_password(text: &str) -> Option<&'static str> {
     while let Some(i) = rest.find("://") {
         let after = &rest[i + 3..];
         let authority = after.split(['/', '?', '#', ' ', ',']).next().unwrap_or("");
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            if let Some((_, pass)) = userinfo.split_once(':') {
-                if !pass.is_empty() && !has_var_reference(pass) {
-                    return Some("a URL with a password in it");
-                }
-            }
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, pass)) = userinfo.split_once(':')
+            && !pass.is_empty()
+            && !has_var_reference(pass)
+        {
+            return Some("a URL with a password in it");
         }
         rest = after;
     }

@@ -63,10 +63,11 @@ pub(crate) fn host_path(e: &Expanded) -> HostPath {
     ] {
         if let Some(rest) = raw.strip_prefix(var) {
             let next_ok = rest.is_empty() || rest.starts_with('/');
-            if next_ok && !rest.contains('$') {
-                if let Some(p) = normalize_path(&format!("{replacement}{rest}")) {
-                    return HostPath::Abs(p);
-                }
+            if next_ok
+                && !rest.contains('$')
+                && let Some(p) = normalize_path(&format!("{replacement}{rest}"))
+            {
+                return HostPath::Abs(p);
             }
         }
     }
@@ -456,15 +457,15 @@ pub(crate) fn sensitive_ports_of(
             }
         }
     }
-    if let Some(h) = p.host_port {
-        if range_len(h) <= WIDE_RANGE {
-            for n in h.0..=h.1 {
-                if found.iter().any(|f| f.0 == n) {
-                    continue;
-                }
-                if let Some((what, sev)) = sensitive_port(n) {
-                    found.push((n, what, sev, true));
-                }
+    if let Some(h) = p.host_port
+        && range_len(h) <= WIDE_RANGE
+    {
+        for n in h.0..=h.1 {
+            if found.iter().any(|f| f.0 == n) {
+                continue;
+            }
+            if let Some((what, sev)) = sensitive_port(n) {
+                found.push((n, what, sev, true));
             }
         }
     }

@@ -107,10 +107,10 @@ impl Rule for UserMissing {
     }
 
     fn check_container(&self, spec: &ContainerSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
-        if let Some(u) = &spec.user {
-            if !(u.value.is_known() && u.value.display().trim().is_empty()) {
-                return;
-            }
+        if let Some(u) = &spec.user
+            && !(u.value.is_known() && u.value.display().trim().is_empty())
+        {
+            return;
         }
         if opaque_options(spec) || spec.image_ref.as_ref().is_some_and(known_non_root_base) {
             return;

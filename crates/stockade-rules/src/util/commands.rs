@@ -63,14 +63,14 @@ impl<'a> RunScripts<'a> {
                 let level = entries[i].level + 1;
                 let mut found = Vec::new();
                 for (k, c) in entries[i].script.simple_commands().iter().enumerate() {
-                    if let Some(w) = c.inline_script() {
-                        if let Some(s) = parse_inline(w) {
-                            found.push(Entry {
-                                script: Cow::Owned(s),
-                                level,
-                                parent: Some((i, k)),
-                            });
-                        }
+                    if let Some(w) = c.inline_script()
+                        && let Some(s) = parse_inline(w)
+                    {
+                        found.push(Entry {
+                            script: Cow::Owned(s),
+                            level,
+                            parent: Some((i, k)),
+                        });
                     }
                 }
                 let room = MAX_SCRIPTS.saturating_sub(entries.len());
@@ -308,12 +308,11 @@ pub fn effective(cmd: &SimpleCommand) -> Option<(String, &Word, &[Word])> {
     let (name, args) = cmd.effective()?;
     let idx = cmd.words.len().checked_sub(args.len() + 1)?;
     let name_word = cmd.words.get(idx)?;
-    if name == "busybox" {
-        if let Some(first) = args.first().and_then(|w| w.literal()) {
-            if !first.starts_with('-') {
-                return Some((first, &args[0], &args[1..]));
-            }
-        }
+    if name == "busybox"
+        && let Some(first) = args.first().and_then(|w| w.literal())
+        && !first.starts_with('-')
+    {
+        return Some((first, &args[0], &args[1..]));
     }
     Some((name, name_word, args))
 }
@@ -569,12 +568,12 @@ pub fn parse_pkg(cmd: &SimpleCommand) -> Option<PkgCommand<'_>> {
     let action_word = parsed.operands.first().copied();
     let mut action = action_word.map(|w| w.lossy().to_ascii_lowercase());
     // `dnf group install`, `yum groups install`.
-    if manager.is_rpm() && matches!(action.as_deref(), Some("group" | "groups")) {
-        if let Some(second) = parsed.operands.get(1) {
-            if second.lossy() == "install" {
-                action = Some("groupinstall".into());
-            }
-        }
+    if manager.is_rpm()
+        && matches!(action.as_deref(), Some("group" | "groups"))
+        && let Some(second) = parsed.operands.get(1)
+        && second.lossy() == "install"
+    {
+        action = Some("groupinstall".into());
     }
     Some(PkgCommand {
         manager,
@@ -802,10 +801,8 @@ pub fn parse_download(cmd: &SimpleCommand) -> Option<Download<'_>> {
         .map(|w| w.lossy())
         .filter(|u| looks_like_url(u))
         .collect();
-    if curl {
-        if let Some(u) = parsed.get(&["url"]).and_then(|o| o.value.clone()) {
-            urls.push(u);
-        }
+    if curl && let Some(u) = parsed.get(&["url"]).and_then(|o| o.value.clone()) {
+        urls.push(u);
     }
     let basename = |u: &str| -> Option<String> {
         let path = u.split(['?', '#']).next().unwrap_or("");
@@ -993,12 +990,11 @@ pub fn file_writes(rs: &RunScripts) -> Vec<FileWrite> {
                     },
                 );
                 let mut pieces = heredoc_pieces(cmd);
-                if cx.index > 0 {
-                    if let Some(Command::Simple(prev)) = cx.pipeline.commands.get(cx.index - 1) {
-                        if let Some(p) = produced(prev) {
-                            pieces.extend(p);
-                        }
-                    }
+                if cx.index > 0
+                    && let Some(Command::Simple(prev)) = cx.pipeline.commands.get(cx.index - 1)
+                    && let Some(p) = produced(prev)
+                {
+                    pieces.extend(p);
                 }
                 if pieces.is_empty() {
                     return;
@@ -1038,10 +1034,10 @@ pub fn file_writes(rs: &RunScripts) -> Vec<FileWrite> {
                     })
                     .collect();
                 let mut files = parsed.operands.iter();
-                if pieces.is_empty() {
-                    if let Some(e) = files.next() {
-                        pieces.push((e.lossy(), e.span));
-                    }
+                if pieces.is_empty()
+                    && let Some(e) = files.next()
+                {
+                    pieces.push((e.lossy(), e.span));
                 }
                 for f in files {
                     out.push(FileWrite {

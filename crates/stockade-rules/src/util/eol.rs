@@ -555,10 +555,10 @@ pub fn parse_tag(repo_product: Product, tag: &str) -> Vec<TagPart> {
             }
         }
         Product::CentOsStream => {
-            if let Some(v) = lower_first.strip_prefix("stream") {
-                if is_version(v) {
-                    push(Product::CentOsStream, v.to_string(), first);
-                }
+            if let Some(v) = lower_first.strip_prefix("stream")
+                && is_version(v)
+            {
+                push(Product::CentOsStream, v.to_string(), first);
             }
         }
         Product::Fedora => {
@@ -569,10 +569,10 @@ pub fn parse_tag(repo_product: Product, tag: &str) -> Vec<TagPart> {
         app => {
             if is_version(first) {
                 push(app, cycle_of(app, first), first);
-            } else if app == Product::Node {
-                if let Some(v) = codename(NODE_CODENAMES, &lower_first) {
-                    push(Product::Node, v.to_string(), first);
-                }
+            } else if app == Product::Node
+                && let Some(v) = codename(NODE_CODENAMES, &lower_first)
+            {
+                push(Product::Node, v.to_string(), first);
             }
             // The distribution underneath: `-buster`, `-alpine3.15`, `-focal`.
             for t in &tokens[1..] {
@@ -581,20 +581,22 @@ pub fn parse_tag(repo_product: Product, tag: &str) -> Vec<TagPart> {
                     push(Product::Debian, v.to_string(), t);
                 } else if let Some(v) = codename(UBUNTU_CODENAMES, &lt) {
                     push(Product::Ubuntu, v.to_string(), t);
-                } else if let Some(v) = lt.strip_prefix("alpine") {
-                    if is_version(v) && v.contains('.') {
-                        push(Product::Alpine, cycle_of(Product::Alpine, v), t);
-                    }
+                } else if let Some(v) = lt.strip_prefix("alpine")
+                    && is_version(v)
+                    && v.contains('.')
+                {
+                    push(Product::Alpine, cycle_of(Product::Alpine, v), t);
                 }
             }
             // `python:buster`, `node:alpine3.12`: a distro-only tag.
             if !is_version(first) {
                 if let Some(v) = codename(DEBIAN_CODENAMES, &lower_first) {
                     push(Product::Debian, v.to_string(), first);
-                } else if let Some(v) = lower_first.strip_prefix("alpine") {
-                    if is_version(v) && v.contains('.') {
-                        push(Product::Alpine, cycle_of(Product::Alpine, v), first);
-                    }
+                } else if let Some(v) = lower_first.strip_prefix("alpine")
+                    && is_version(v)
+                    && v.contains('.')
+                {
+                    push(Product::Alpine, cycle_of(Product::Alpine, v), first);
                 }
             }
         }

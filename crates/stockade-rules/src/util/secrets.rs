@@ -560,21 +560,20 @@ pub fn classify_value(value: &str) -> SecretValue {
     if v.starts_with('/') || v.starts_with("./") || v.starts_with("~/") || v.starts_with("../") {
         return SecretValue::NotSecret;
     }
-    if let Some((scheme, rest)) = v.split_once("://") {
-        if !scheme.is_empty()
-            && scheme
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+    if let Some((scheme, rest)) = v.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+    {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        return if authority.contains('@')
+            && authority.split('@').next().is_some_and(|u| u.contains(':'))
         {
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-            return if authority.contains('@')
-                && authority.split('@').next().is_some_and(|u| u.contains(':'))
-            {
-                SecretValue::Literal
-            } else {
-                SecretValue::NotSecret
-            };
-        }
+            SecretValue::Literal
+        } else {
+            SecretValue::NotSecret
+        };
     }
     if is_weak(&lower) {
         return SecretValue::Weak;
@@ -586,12 +585,11 @@ pub fn classify_value(value: &str) -> SecretValue {
 pub fn has_var_reference(v: &str) -> bool {
     let b = v.as_bytes();
     for (i, &c) in b.iter().enumerate() {
-        if c == b'$' {
-            if let Some(&n) = b.get(i + 1) {
-                if n == b'{' || n == b'(' || n.is_ascii_alphabetic() || n == b'_' {
-                    return true;
-                }
-            }
+        if c == b'$'
+            && let Some(&n) = b.get(i + 1)
+            && (n == b'{' || n == b'(' || n.is_ascii_alphabetic() || n == b'_')
+        {
+            return true;
         }
     }
     v.len() > 2

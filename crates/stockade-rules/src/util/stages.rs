@@ -73,16 +73,16 @@ pub fn pulled_images(spec: &BuildSpec) -> Vec<PulledImage<'_>> {
         for instr in &stage.instructions {
             match &instr.kind {
                 InstrKind::Copy(c) => {
-                    if let Some(from) = &c.from {
-                        if let Some((image, written)) = image_of_source(spec, &from.value) {
-                            out.push(PulledImage {
-                                stage,
-                                kind: PullKind::CopyFrom,
-                                written,
-                                span: from.span,
-                                image,
-                            });
-                        }
+                    if let Some(from) = &c.from
+                        && let Some((image, written)) = image_of_source(spec, &from.value)
+                    {
+                        out.push(PulledImage {
+                            stage,
+                            kind: PullKind::CopyFrom,
+                            written,
+                            span: from.span,
+                            image,
+                        });
                     }
                 }
                 InstrKind::Run(r) => {
