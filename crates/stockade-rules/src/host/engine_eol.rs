@@ -49,9 +49,12 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct EngineEol;
 
+/// A `(year, month, day)`.
+type Ymd = (i64, u32, u32);
+
 /// `(major, minor or None for the whole major, end of maintenance)`;
 /// `None` as the date: maintained.
-const LINES: &[(u32, Option<u32>, Option<(i64, u32, u32)>)] = &[
+const LINES: &[(u32, Option<u32>, Option<Ymd>)] = &[
     (29, None, None),
     (28, None, None),
     (27, None, Some((2025, 5, 3))),
@@ -66,7 +69,7 @@ const LINES: &[(u32, Option<u32>, Option<(i64, u32, u32)>)] = &[
 ];
 
 /// Lines older than 18.09 ended no later than this.
-const OLDER_THAN_18_09: (i64, u32, u32) = (2019, 8, 22);
+const OLDER_THAN_18_09: Ymd = (2019, 8, 22);
 
 /// `(major, minor, distribution build)` of a version string.
 fn parse_version(v: &str) -> Option<(u32, u32, bool)> {

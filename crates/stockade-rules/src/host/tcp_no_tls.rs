@@ -94,21 +94,21 @@ impl Rule for TcpNoTls {
             );
             reported = true;
         }
-        if !reported && let Some(dj) = spec.host.as_ref().and_then(|h| h.daemon_json.as_ref()) {
-            if dj.tls_verify != Some(true) {
-                for h in dj
-                    .hosts
-                    .iter()
-                    .filter(|h| h.trim_start().starts_with("tcp://"))
-                {
-                    let (sev, how) = match (dj.tls, on_loopback(h)) {
-                        (Some(true), _) => {
-                            (Severity::High, "with TLS but without client verification")
-                        }
-                        (_, true) => (Severity::High, "without TLS"),
-                        _ => (Severity::Critical, "without TLS"),
-                    };
-                    out.push(
+        if !reported
+            && let Some(dj) = spec.host.as_ref().and_then(|h| h.daemon_json.as_ref())
+            && dj.tls_verify != Some(true)
+        {
+            for h in dj
+                .hosts
+                .iter()
+                .filter(|h| h.trim_start().starts_with("tcp://"))
+            {
+                let (sev, how) = match (dj.tls, on_loopback(h)) {
+                    (Some(true), _) => (Severity::High, "with TLS but without client verification"),
+                    (_, true) => (Severity::High, "without TLS"),
+                    _ => (Severity::Critical, "without TLS"),
+                };
+                out.push(
                         finding(
                             &META,
                             spec,
@@ -117,8 +117,7 @@ impl Rule for TcpNoTls {
                         )
                         .with_severity(sev),
                     );
-                    reported = true;
-                }
+                reported = true;
             }
         }
         if !reported && let Transport::Tcp { tls: false, .. } = spec.transport {
