@@ -636,10 +636,11 @@ fn exit_codes_formats_and_selection() {
         return;
     }
     let mut fx = Fixture::new("exit");
+    let image_id = test_image();
     let name = fx.container(
         "sock",
         &["-v", "/var/run/docker.sock:/var/run/docker.sock"],
-        &test_image(),
+        &image_id,
     );
     let label = format!("label={}", fx.label());
     // Only SKD201, failing on critical: exit 1.
@@ -717,14 +718,51 @@ fn exit_codes_formats_and_selection() {
         .unwrap();
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
-    // --images is refused with a reason, not silently.
+    // --images: the image in use is exported into memory and judged by
+    // the image rules (it sets no user: SKD301), located by its reference.
     let out = bin()
         .args([
-            "host", "--filter", &label, "--images", "--select", "SKD201", "--format", "json",
+            "host", "--filter", &label, "--all", "--images", "--select", "SKD301", "--format",
+            "json",
         ])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--images skipped"));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["errors"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        v["errors"]
+    );
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "SKD301");
+    // The container names its image by id, so the id locates it.
+    assert_eq!(f[0]["location"]["image"], image_id.as_str());
+    // Larger than the limit: skipped, and said so.
+    let out = bin()
+        .args([
+            "host",
+            "--filter",
+            &label,
+            "--all",
+            "--images",
+            "--max-image-mib",
+            "0",
+            "--select",
+            "SKD301",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("skipped"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Bad arguments are usage errors.
     let out = bin().args(["host", "--filter", "name=x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
