@@ -306,4 +306,45 @@ mod tests {
             vec!["Foo", "HostConfig.Bar", "HostConfig.Mounts[0].Baz"]
         );
     }
+
+    /// Mutated and truncated bodies: errors or specs, never a panic.
+    #[test]
+    fn mutated_bodies_never_panic() {
+        let body = br#"{"Image":"nginx:1.27","User":"0","Env":["A=1"],"Cmd":["sh","-c","x"],
+            "HostConfig":{"Privileged":true,"Binds":["/:/h:ro"],"CapAdd":["SYS_ADMIN"],
+            "Mounts":[{"Type":"volume","Source":"v","Target":"/v","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"o":"bind","device":"/"}}}}],
+            "PortBindings":{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]},"Memory":1024,"Devices":[{"PathOnHost":"/dev/kvm"}]}}"#;
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let alphabet = b"{}[]\":,0123456789.-eEtrufalsn \\xAaKk\xc5\xbf";
+        let mut accepted = 0;
+        for round in 0..3000 {
+            let mut b = body.to_vec();
+            for _ in 0..(1 + next() % 4) {
+                let i = next() % b.len();
+                match next() % 3 {
+                    0 => b[i] = alphabet[next() % alphabet.len()],
+                    1 => {
+                        b.remove(i);
+                    }
+                    _ => b.insert(i, alphabet[next() % alphabet.len()]),
+                }
+            }
+            if round % 7 == 0 {
+                b.truncate(next() % b.len());
+            }
+            if let Ok(v) = parse_create_strict(&b) {
+                accepted += 1;
+                let _ = crate::spec_from_create(&v, Some("x"));
+                let _ = create_unknown_fields(&v);
+            }
+        }
+        // Some mutations keep the body valid (inside strings, numbers).
+        assert!(accepted > 0);
+    }
 }
