@@ -96,14 +96,29 @@ struct Judged {
     errors: usize,
     plan: Plan,
     lines: Vec<u32>,
+    counts: std::collections::HashMap<(&'static str, String), usize>,
 }
 
 impl Judged {
-    fn count(&self, rule: &str, subject: &str) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.rule == rule && f.subject == subject)
-            .count()
+    fn new(findings: Vec<Finding>, errors: usize, plan: Plan, lines: Vec<u32>) -> Judged {
+        let mut counts = std::collections::HashMap::new();
+        for f in &findings {
+            *counts.entry((f.rule, f.subject.clone())).or_insert(0) += 1;
+        }
+        Judged {
+            findings,
+            errors,
+            plan,
+            lines,
+            counts,
+        }
+    }
+
+    fn count(&self, rule: &'static str, subject: &str) -> usize {
+        self.counts
+            .get(&(rule, subject.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn line(&self, f: Option<stockade_core::Span>) -> Option<u32> {
@@ -137,12 +152,7 @@ fn judge(
             let (spec, errors) = stockade_dockerfile::evaluate(&file, &opts.eval);
             let findings = stockade_rules::check_build(&spec, opts.ctx, opts.policy);
             let plan = crate::plan_dockerfile(&file, &doc, &spec, &findings, opts.settings);
-            Ok(Judged {
-                findings,
-                errors: errors.len(),
-                plan,
-                lines,
-            })
+            Ok(Judged::new(findings, errors.len(), plan, lines))
         }
         FileKind::Compose => {
             let (project, errors) = stockade_compose::load_sources(
@@ -166,12 +176,7 @@ fn judge(
                 findings.extend(stockade_rules::check_container(s, opts.ctx, opts.policy));
             }
             let plan = crate::plan_compose(&file, &services, &findings, opts.settings);
-            Ok(Judged {
-                findings,
-                errors: errors.len(),
-                plan,
-                lines,
-            })
+            Ok(Judged::new(findings, errors.len(), plan, lines))
         }
     }
 }
@@ -279,6 +284,12 @@ pub fn fix_text(
         }
     }
     out.findings_after = cur.findings.len();
+    let declined: std::collections::HashMap<_, &str> = cur
+        .plan
+        .not_fixed
+        .iter()
+        .map(|n| ((n.rule, n.subject.as_str(), n.span), n.reason.as_str()))
+        .collect();
     for f in &cur.findings {
         let has_fixer = crate::dockerfile::FIXERS
             .iter()
@@ -290,13 +301,8 @@ pub fn fix_text(
             .find(|(r, s, _)| *r == f.rule && *s == f.subject)
         {
             Why::Declined(reason.clone())
-        } else if let Some(n) = cur
-            .plan
-            .not_fixed
-            .iter()
-            .find(|n| n.rule == f.rule && n.subject == f.subject && n.span == f.span)
-        {
-            Why::Declined(n.reason.clone())
+        } else if let Some(reason) = declined.get(&(f.rule, f.subject.as_str(), f.span)) {
+            Why::Declined(reason.to_string())
         } else {
             match has_fixer {
                 None => Why::NoFix,

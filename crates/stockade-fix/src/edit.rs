@@ -154,20 +154,32 @@ fn clash(a: &Edit, b: &Edit, text: &str) -> bool {
 /// edits clash with an earlier pick waits. Edits identical to one already
 /// picked are dropped from later fixes.
 pub fn select_compatible(fixes: Vec<Fix>, text: &str) -> (Vec<Fix>, Vec<Fix>) {
-    let mut taken: Vec<Edit> = Vec::new();
+    use std::collections::{BTreeMap, HashSet};
+    // Taken edits by start; a clash needs overlapping or touching ranges,
+    // so only edits starting within the longest taken length matter.
+    let mut taken: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
+    let mut seen: HashSet<Edit> = HashSet::new();
+    let mut longest = 0usize;
     let mut chosen = Vec::new();
     let mut waiting = Vec::new();
     for mut f in fixes {
-        let ok = f
-            .edits
-            .iter()
-            .all(|e| taken.iter().all(|t| !clash(e, t, text)));
+        let ok = f.edits.iter().all(|e| {
+            let lo = e.start().saturating_sub(longest);
+            taken
+                .range(lo..=e.end())
+                .flat_map(|(_, v)| v.iter())
+                .all(|t| !clash(e, t, text))
+        });
         if !ok {
             waiting.push(f);
             continue;
         }
-        f.edits.retain(|e| !taken.contains(e));
-        taken.extend(f.edits.iter().cloned());
+        f.edits.retain(|e| !seen.contains(e));
+        for e in &f.edits {
+            seen.insert(e.clone());
+            longest = longest.max(e.span.len());
+            taken.entry(e.start()).or_default().push(e.clone());
+        }
         chosen.push(f);
     }
     (chosen, waiting)

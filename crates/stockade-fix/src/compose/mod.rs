@@ -71,13 +71,16 @@ pub fn plan_compose(
             return plan;
         }
     };
+    let by_name: std::collections::HashMap<&str, &ContainerSpec> = services
+        .iter()
+        .filter(|s| s.anchor.file == file.id)
+        .map(|s| (s.subject.as_str(), s))
+        .collect();
     for f in fixable {
         let Some(&(rule, safety, fixer)) = FIXERS.iter().find(|(id, _, _)| *id == f.rule) else {
             continue;
         };
-        let spec = services
-            .iter()
-            .find(|s| s.subject == f.subject && s.anchor.file == file.id);
+        let spec = by_name.get(f.subject.as_str()).copied();
         let Some(spec) = spec else {
             plan.not_fixed.push(not_fixed(
                 f,
@@ -111,6 +114,8 @@ pub(crate) struct ComposeCx<'a> {
     pub doc: YDoc,
     pub layout: Layout,
     pub le: &'static str,
+    /// Service name -> index in the `services` mapping (the first one written).
+    services: std::collections::HashMap<String, usize>,
 }
 
 /// A new value to write.
@@ -126,12 +131,19 @@ impl<'a> ComposeCx<'a> {
         let text = file.text.as_str();
         let doc = yaml::parse(text).ok_or("the file is not YAML this fixer can read")?;
         let layout = yaml::layout(&doc, text);
+        let mut services = std::collections::HashMap::new();
+        if let Some(entries) = doc.root.get("services").and_then(|s| s.entries()) {
+            for (i, e) in entries.iter().enumerate() {
+                services.entry(e.key.clone()).or_insert(i);
+            }
+        }
         Ok(ComposeCx {
             file: file.id,
             text,
             doc,
             layout,
             le: line_ending(text),
+            services,
         })
     }
 
@@ -145,8 +157,11 @@ impl<'a> ComposeCx<'a> {
         if services.entries().is_none() {
             return Err("`services` is not a mapping written in this file".into());
         }
-        let svc = services
+        let svc = self
+            .services
             .get(name)
+            .and_then(|&i| services.entries()?.get(i))
+            .map(|e| &e.value)
             .ok_or_else(|| format!("service `{name}` is not written in this file"))?;
         if matches!(svc.kind, YKind::Alias(_)) {
             return Err(format!(
