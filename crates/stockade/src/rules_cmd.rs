@@ -4,6 +4,14 @@ use crate::cli::{EXIT_ERROR, EXIT_OK, RulesArgs};
 use stockade_report::RuleInfo;
 use stockade_rules::{FixKind, Target, catalog, find_rule};
 
+/// `println!` that stops quietly when the reader went away (`stockade rules | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Rule metadata in the shape the reports want.
 pub fn rule_infos() -> Vec<RuleInfo> {
     catalog()
@@ -52,7 +60,7 @@ pub fn run(a: RulesArgs) -> i32 {
     }
     if let Some(id) = &a.id {
         let Some(rule) = find_rule(id) else {
-            eprintln!("stockade: no rule `{id}` (see `stockade rules`)");
+            eout!("stockade: no rule `{id}` (see `stockade rules`)");
             return EXIT_ERROR;
         };
         let m = rule.meta();
@@ -62,21 +70,21 @@ pub fn run(a: RulesArgs) -> i32 {
                 "severity": m.severity.as_str(), "aliases": m.aliases, "targets": targets(m.targets),
                 "fix": m.fix.describe(), "doc": m.doc(),
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            out!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             return EXIT_OK;
         }
-        println!("{}: {}\n", m.id, m.title);
-        println!(
+        out!("{}: {}\n", m.id, m.title);
+        out!(
             "category: {}    severity: {}    judges: {}",
             m.category,
             m.severity,
             targets(m.targets)
         );
         if !m.aliases.is_empty() {
-            println!("aliases:  {}", m.aliases.join(", "));
+            out!("aliases:  {}", m.aliases.join(", "));
         }
-        println!("fix:      {}\n", m.fix.describe().unwrap_or("none"));
-        println!("{}", m.doc());
+        out!("fix:      {}\n", m.fix.describe().unwrap_or("none"));
+        out!("{}", m.doc());
         return EXIT_OK;
     }
     if a.json {
@@ -89,13 +97,13 @@ pub fn run(a: RulesArgs) -> i32 {
                     "fix": match m.fix { FixKind::None => "none", FixKind::Safe => "safe", FixKind::Unsafe => "unsafe" }})
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return EXIT_OK;
     }
-    println!("{:<8} {:<17} {:<9} TITLE", "ID", "CATEGORY", "SEVERITY");
+    out!("{:<8} {:<17} {:<9} TITLE", "ID", "CATEGORY", "SEVERITY");
     for r in catalog() {
         let m = r.meta();
-        println!(
+        out!(
             "{:<8} {:<17} {:<9} {}",
             m.id,
             m.category.as_str(),
@@ -103,7 +111,7 @@ pub fn run(a: RulesArgs) -> i32 {
             m.title
         );
     }
-    println!(
+    out!(
         "\n{} rules. `stockade rules ID` prints a rule's documentation.",
         catalog().len()
     );
