@@ -449,6 +449,17 @@ registries = ["ghcr.io/acme"]
     }
 
     #[test]
+    fn the_compose_example_config_loads() {
+        let text = include_str!("../../../examples/guard/guard.toml");
+        let c = cfg(text, CliOptions::default()).unwrap();
+        assert_eq!(c.listeners.len(), 3);
+        assert_eq!(c.audit_log, "/var/log/stockade/guard.jsonl");
+        let release = &c.listeners[2].profile;
+        assert_eq!(release.threshold, Severity::Medium);
+        assert!(!release.allows("containers.export") && release.allows("containers.create"));
+    }
+
+    #[test]
     fn bad_files_stop_the_guard() {
         let l = "[[guard.listener]]\nlisten = \"unix:///run/a.sock\"\nprofile = \"p\"\n";
         for (text, want) in [

@@ -749,7 +749,7 @@ fn volumes_and_networks() {
     vc(r#"{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/srv/app/data"}}"#).unwrap();
     refused(
         vc(r#"{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}"#),
-        "SKD203",
+        "SKD201",
         "/",
     );
     refused(
