@@ -60,7 +60,6 @@ mod text;
 pub use github::{escape_data as github_escape_data, escape_property as github_escape_property};
 pub use gitlab::severity as gitlab_severity;
 
-
 /// The tool's name as it appears in every machine-readable output.
 pub const TOOL_NAME: &str = "stockade";
 

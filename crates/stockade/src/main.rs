@@ -4,8 +4,8 @@
 mod cli;
 mod config;
 mod discover;
-mod fix_cmd;
 mod docs_cmd;
+mod fix_cmd;
 mod guard_cmd;
 mod harden_cmd;
 mod host_cmd;
