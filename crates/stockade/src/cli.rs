@@ -44,10 +44,6 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rule catalog, or print one rule's documentation.
     Rules(RulesArgs),
-    /// Apply the fixes of findings in Dockerfiles and Compose files (in place, or `--diff`).
-    Fix(crate::fix_cmd::FixArgs),
-    /// Write a hardening override for a Compose file, or harden `-- docker run …`.
-    Harden(crate::harden_cmd::HardenArgs),
     /// Print shell completions: bash, zsh or fish.
     Completions(crate::docs_cmd::CompletionsArgs),
     /// Print the man page (roff).
@@ -55,6 +51,10 @@ pub enum Command {
     /// Regenerate (or --check) docs/rules, the README's rule table and docs/stockade.1.
     #[command(hide = true)]
     Docs(crate::docs_cmd::DocsArgs),
+    /// Apply the fixes of findings in Dockerfiles and Compose files (in place, or `--diff`).
+    Fix(crate::fix_cmd::FixArgs),
+    /// Write a hardening override for a Compose file, or harden `-- docker run …`.
+    Harden(crate::harden_cmd::HardenArgs),
     /// Run a policy-enforcing proxy in front of the Docker socket.
     Guard(crate::guard_cmd::GuardArgs),
     /// Audit a live Docker host: the daemon, the host and every container.
@@ -149,11 +149,11 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Rules(a) => crate::rules_cmd::run(a),
-        Command::Fix(a) => crate::fix_cmd::run(a),
-        Command::Harden(a) => crate::harden_cmd::run(a),
         Command::Completions(a) => crate::docs_cmd::completions(a),
         Command::Man => crate::docs_cmd::man(),
         Command::Docs(a) => crate::docs_cmd::docs(a),
+        Command::Fix(a) => crate::fix_cmd::run(a),
+        Command::Harden(a) => crate::harden_cmd::run(a),
         Command::Guard(a) => crate::guard_cmd::run(a),
         Command::Host(a) => crate::host_cmd::run(*a),
     }
@@ -260,11 +260,11 @@ fn run_scan(a: ScanArgs) -> i32 {
                 .map_err(|e| e.to_string())
         }
     };
-    if let Err(e) = write_result {
-        if !e.contains("Broken pipe") {
-            eprintln!("stockade: cannot write the report: {e}");
-            return EXIT_ERROR;
-        }
+    if let Err(e) = write_result
+        && !e.contains("Broken pipe")
+    {
+        eprintln!("stockade: cannot write the report: {e}");
+        return EXIT_ERROR;
     }
     if !result.errors.is_empty() {
         EXIT_ERROR

@@ -59,7 +59,9 @@ pub struct ConfigFile {
     #[serde(default)]
     pub fix: FixConfig,
     /// `stockade guard`'s listeners and profiles; read by `stockade_guard`.
+    /// Declared here so that `deny_unknown_fields` accepts the tables.
     #[serde(default)]
+    #[allow(dead_code)]
     pub guard: Option<toml::Value>,
 }
 
@@ -155,10 +157,10 @@ impl Config {
                 .map_err(|e| format!("{}: exclude pattern `{g}`: {e}", path.display()))?;
             b.add(glob);
             // `dir/**` should also match `dir` itself; `name` anywhere.
-            if !g.contains('/') {
-                if let Ok(any) = globset::Glob::new(&format!("**/{g}")) {
-                    b.add(any);
-                }
+            if !g.contains('/')
+                && let Ok(any) = globset::Glob::new(&format!("**/{g}"))
+            {
+                b.add(any);
             }
         }
         let excludes = b.build().map_err(|e| format!("{}: {e}", path.display()))?;

@@ -68,12 +68,11 @@ pub fn kind_by_name(path: &Path) -> Option<Kind> {
         if lower == stem {
             return Some(Kind::Dockerfile);
         }
-        if let Some(rest) = lower.strip_prefix(stem) {
-            if rest.starts_with(['.', '-', '_'])
-                && !ext.is_some_and(|e| NOT_DOCKERFILE_EXT.contains(&e))
-            {
-                return Some(Kind::Dockerfile);
-            }
+        if let Some(rest) = lower.strip_prefix(stem)
+            && rest.starts_with(['.', '-', '_'])
+            && !ext.is_some_and(|e| NOT_DOCKERFILE_EXT.contains(&e))
+        {
+            return Some(Kind::Dockerfile);
         }
         if lower.ends_with(&format!(".{stem}")) {
             return Some(Kind::Dockerfile);
@@ -125,23 +124,23 @@ pub fn kind_by_content(path: Option<&Path>, text: &str) -> Option<Kind> {
     if is_yaml {
         return stockade_compose_sniff(text).then_some(Kind::Compose);
     }
-    if let Some(first) = text.lines().next() {
-        if first.starts_with("#!") {
-            let interp = first.trim_start_matches("#!").trim();
-            let word = interp.split_whitespace().collect::<Vec<_>>();
-            let prog = match word.as_slice() {
-                [env, p, ..] if env.ends_with("/env") => *p,
-                [p, ..] => p.rsplit('/').next().unwrap_or(p),
-                [] => "",
-            };
-            if matches!(
-                prog,
-                "sh" | "bash" | "dash" | "ksh" | "zsh" | "ash" | "busybox"
-            ) {
-                return Some(Kind::Script);
-            }
-            return None;
+    if let Some(first) = text.lines().next()
+        && first.starts_with("#!")
+    {
+        let interp = first.trim_start_matches("#!").trim();
+        let word = interp.split_whitespace().collect::<Vec<_>>();
+        let prog = match word.as_slice() {
+            [env, p, ..] if env.ends_with("/env") => *p,
+            [p, ..] => p.rsplit('/').next().unwrap_or(p),
+            [] => "",
+        };
+        if matches!(
+            prog,
+            "sh" | "bash" | "dash" | "ksh" | "zsh" | "ash" | "busybox"
+        ) {
+            return Some(Kind::Script);
         }
+        return None;
     }
     if stockade_dockerfile::looks_like_dockerfile(text) {
         return Some(Kind::Dockerfile);
@@ -203,13 +202,13 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> Walked {
                             dirs.lock()
                                 .unwrap_or_else(|e| e.into_inner())
                                 .push(e.path().to_path_buf());
-                        } else if e.file_name() == crate::config::CONFIG_NAME {
-                            if let Some(parent) = e.path().parent() {
-                                configs
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .push(parent.to_path_buf());
-                            }
+                        } else if e.file_name() == crate::config::CONFIG_NAME
+                            && let Some(parent) = e.path().parent()
+                        {
+                            configs
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(parent.to_path_buf());
                         }
                         if e.file_type().is_some_and(|t| t.is_file()) {
                             let p = e.path();

@@ -19,6 +19,12 @@ use stockade_fix::{FileKind, FileOutcome, FixOptions, FixSettings, Safety, Why};
 use stockade_rules::{Ctx, Policy};
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Safe fixes keep behaviour; unsafe ones (--unsafe-fixes) may change it. \
+Each fixed rule's documentation (`stockade rules ID`) says which kind it has.\n\n\
+Exit status: 0 when no finding at or above `fail-on` is left after fixing (with --diff: would be \
+left), 1 when some are (each is listed with why it was not fixed), 2 on input errors."
+)]
 pub struct FixArgs {
     /// Files or directories to fix (default `.`).
     pub paths: Vec<String>,

@@ -9,6 +9,13 @@ use std::path::{Path, PathBuf};
 use stockade_core::SourceMap;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  stockade harden compose.yml     \
+writes compose.hardened.yml; run `docker compose -f compose.yml -f compose.hardened.yml up -d`\n  \
+stockade harden -- docker run -p 5432:5432 postgres:17\n\n\
+Only what a container lacks is written: user 65534:65534, cap_drop ALL, no-new-privileges, \
+read-only root with a tmpfs for /tmp, memory/CPU/pids limits (`[fix]` in .stockade.toml), \
+data-store and administration ports bound to 127.0.0.1; privileged mode and container-engine \
+socket mounts are removed, with a warning each. Exit status 0, or 2 on errors.")]
 pub struct HardenArgs {
     /// The Compose file to harden (its override is written beside it).
     #[arg(value_name = "COMPOSE_FILE")]

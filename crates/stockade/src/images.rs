@@ -165,8 +165,10 @@ mod tests {
             "{}",
             sum.line()
         );
-        let mut cx = Ctx::default();
-        cx.today = stockade_rules::util::date::Date::parse("2026-11-30").unwrap();
+        let mut cx = Ctx {
+            today: stockade_rules::util::date::Date::parse("2026-11-30").unwrap(),
+            ..Ctx::default()
+        };
         let (f, e) = scan_image(
             &SourceMap::new(),
             "debianlike.tar",

@@ -60,7 +60,7 @@ pub fn run(a: RulesArgs) -> i32 {
     }
     if let Some(id) = &a.id {
         let Some(rule) = find_rule(id) else {
-            eout!("stockade: no rule `{id}` (see `stockade rules`)");
+            eprintln!("stockade: no rule `{id}` (see `stockade rules`)");
             return EXIT_ERROR;
         };
         let m = rule.meta();

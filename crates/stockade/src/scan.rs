@@ -229,6 +229,11 @@ pub fn run(opts: &ScanOptions, sources: &SourceMap) -> ScanResult {
                 let walked = discover::walk(path, opts.kind);
                 env.finder.seed(walked.dirs);
                 let (found, errs) = (walked.candidates, walked.errors);
+                for (ep, e) in errs {
+                    result
+                        .errors
+                        .push(InputError::new(ep.display().to_string(), None, e));
+                }
                 for Candidate {
                     path: cp,
                     kind,
@@ -339,10 +344,11 @@ fn scan_unit(env: &Env, u: &Unit) -> (usize, Vec<Finding>, Vec<InputError>, bool
             );
         }
     };
-    if let Some(d) = &u.disk {
-        if !u.explicit && settings.config.excluded(d) {
-            return (0, Vec::new(), Vec::new(), false);
-        }
+    if let Some(d) = &u.disk
+        && !u.explicit
+        && settings.config.excluded(d)
+    {
+        return (0, Vec::new(), Vec::new(), false);
     }
     // Built images named on the command line: judged by the image rules.
     if let Some(d) = u.disk.as_deref().filter(|_| u.explicit && u.kind.is_none())

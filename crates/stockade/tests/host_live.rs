@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
+/// A container setup: name, `docker run` flags, the expected (rule, detail) findings.
+type Case<'a> = (&'a str, Vec<&'a str>, Vec<(String, String)>);
+
 const IMAGE: &str = "stockade-test/busybox:1";
 const SOCKET: &str = "/var/run/docker.sock";
 
@@ -285,7 +288,7 @@ fn containers_get_exactly_their_findings() {
     let rootvol_mount = format!("{rootvol}:/hostroot");
     // Every container gets its own cgroup namespace, so the results do not
     // depend on this host's cgroup version (v1 defaults to the host's).
-    let cases: Vec<(&str, Vec<&str>, Vec<(String, String)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("defaults", vec![], base_with(&[], &[])),
         // Privileged already has every capability and privilege: the
         // capability and no-new-privileges advice is not repeated.
