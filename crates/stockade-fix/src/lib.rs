@@ -1,5 +1,24 @@
 //! Fixes for stockade findings, and hardening of Compose projects and
 //! `docker run` lines.
+//!
+//! - [`plan_dockerfile`] and [`plan_compose`] turn a file's findings into
+//!   [`Fix`]es: text [`Edit`]s (a span and its replacement), each
+//!   [`Safety::Safe`] (keeps behaviour) or [`Safety::Unsafe`] (may change
+//!   it), or a [`NotFixed`] with the reason. One module per fixed rule, in
+//!   `dockerfile/` and `compose/`, holds what that fix needs to know.
+//! - [`fix_text`] drives one file: judge with the real parser and rules,
+//!   plan, apply what does not clash, verify (the file parses no worse,
+//!   each applied fix removed its finding), repeat until nothing is left
+//!   to do, so running it again changes nothing.
+//! - [`harden_compose`] writes an override file for
+//!   `docker compose -f a.yml -f a.hardened.yml`; [`harden_docker_run`]
+//!   rewrites a `docker run` line.
+//!
+//! Edits are surgical: only the lines a fix touches change; comments,
+//! ordering, quoting, indentation (detected from the file), anchors, blank
+//! lines and CRLF line endings stay as written. In Compose files a setting
+//! inherited through a merge key is overridden on the service itself; an
+//! anchor other services share is never edited.
 
 mod compose;
 mod dockerfile;
