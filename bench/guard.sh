@@ -14,11 +14,11 @@
 #
 # Targets: added p50 < 100 µs, added p99 < 1 ms, stream >= 90% of direct.
 #
-#   bench/guard.sh                       (N=5000 RUNS=2 SIZE_MB=1024)
+#   bench/guard.sh                       (N=5000 RUNS=3 SIZE_MB=1024)
 #   N=20000 RUNS=3 bench/guard.sh
 source "$(dirname "$0")/lib.sh"
 N=${N:-5000}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 SIZE_MB=${SIZE_MB:-1024}
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 TAG=stockade-bench/guard-random:1

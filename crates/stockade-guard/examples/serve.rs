@@ -1,10 +1,11 @@
 //! Runs the guard in the foreground, like `stockade guard` (for benches and
 //! manual tests without building the whole CLI).
 //!
-//! `cargo run -p stockade-guard --example serve -- --listen unix:///tmp/g.sock --profile ci [--upstream URL] [--audit-log FILE] [--config FILE]`
+//! `cargo run -p stockade-guard --example serve -- --listen unix:///tmp/g.sock --profile ci [--upstream URL] [--audit-log FILE] [--config FILE] [--workers N]`
 
 fn main() {
     let mut cli = stockade_guard::CliOptions::default();
+    let mut workers: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next();
@@ -18,6 +19,7 @@ fn main() {
             "--upstream" => cli.upstream = Some(v),
             "--audit-log" => cli.audit_log = Some(v),
             "--config" => cli.config = Some(v.into()),
+            "--workers" => workers = v.parse().ok(),
             _ => {
                 eprintln!("unknown option {a}");
                 std::process::exit(2);
@@ -31,6 +33,20 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(w) = workers {
+        // A fixed runtime size (0: one thread), for comparing in benches.
+        let running = match stockade_guard::spawn(&config, w) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("guard: {e}");
+                std::process::exit(1);
+            }
+        };
+        loop {
+            std::thread::park();
+            let _ = &running;
+        }
+    }
     if let Err(e) = stockade_guard::run(&config) {
         eprintln!("guard: {e}");
         std::process::exit(1);

@@ -840,17 +840,25 @@ impl Drop for Running {
     }
 }
 
+/// A runtime with `workers` threads; 0: everything on the calling thread.
+fn runtime(workers: usize) -> Result<tokio::runtime::Runtime, String> {
+    let mut b = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(workers);
+        b
+    };
+    b.enable_all().build().map_err(|e| e.to_string())
+}
+
 /// Binds (synchronously: the sockets exist when this returns) and serves
-/// on a background thread with a `workers`-thread runtime.
+/// on a background thread with a `workers`-thread runtime (0: one thread).
 pub fn spawn(config: &GuardConfig, workers: usize) -> Result<Running, String> {
     let bound = bind(config)?;
     let tcp_addrs = bound.tcp_addrs();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers.max(1))
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let rt = runtime(workers)?;
     let thread = std::thread::Builder::new()
         .name("stockade-guard".into())
         .spawn(move || {
