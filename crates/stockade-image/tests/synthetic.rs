@@ -891,7 +891,7 @@ fn hand_header(name: &str, kind: u8, size: u64) -> Vec<u8> {
 }
 
 fn pad(v: &mut Vec<u8>) {
-    while v.len() % 512 != 0 {
+    while !v.len().is_multiple_of(512) {
         v.push(0);
     }
 }

@@ -187,8 +187,10 @@ fn old_images_are_due_for_a_rebuild() {
 fn policy_selects_image_rules() {
     let all = images();
     let s = by_tag(all, "stockade-fixture/secret:1");
-    let mut policy = Policy::default();
-    policy.ignore = vec![stockade_rules::Selector::parse("secrets")];
+    let policy = Policy {
+        ignore: vec![stockade_rules::Selector::parse("secrets")],
+        ..Policy::default()
+    };
     let f = check_image(s, &ctx("2026-11-30"), &policy);
     assert!(f.iter().all(|f| f.category != Category::Secrets));
     assert!(!f.is_empty());
