@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use stockade_guard::canon::canonicalize;
+use stockade_guard::canon::{MAX_TARGET, canonicalize};
 use stockade_guard::framing::{Flags, Scanner};
 use stockade_guard::routes::route;
 
@@ -38,11 +38,15 @@ fuzz_target!(|data: &[u8]| {
         let _ = t.query.repeated();
         let _ = t.query.bool("stdin");
         if let Some(mt) = route(method, &t.path) {
-            let path = mt.var.as_deref().map(|_| t.path.clone()).unwrap_or_else(|| t.path.clone());
+            let path = t.path.clone();
             let up = t.upstream_path(&path);
-            let again = canonicalize(&up).expect("the upstream form canonicalises");
-            assert_eq!(again, t, "{target:?} -> {up:?}");
-            assert_eq!(route(method, &again.path).map(|r| r.route.name), Some(mt.route.name));
+            // Re-encoding may lengthen a target past the guard's own input
+            // limit (the daemon has none); compare the rest.
+            if up.len() <= MAX_TARGET {
+                let again = canonicalize(&up).expect("the upstream form canonicalises");
+                assert_eq!(again, t, "{target:?} -> {up:?}");
+                assert_eq!(route(method, &again.path).map(|r| r.route.name), Some(mt.route.name));
+            }
         }
     }
     // The framing watch: the same verdict for any read pattern.
