@@ -20,7 +20,7 @@ use crate::routes::Matched;
 use crate::strict::{self, field, field_bool, field_str};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use stockade_core::{
     ContainerSpec, Expanded, Finding, Mount, MountKind, Span, SpecSource, user_is_root,
 };
@@ -491,6 +491,7 @@ impl<L: Lookup> Judge<'_, L> {
                             ),
                         ));
                     }
+                    local_volume_options(&format!("volume `{name}`"), &info.options)?;
                     infos.insert(name.to_string(), info);
                 }
                 // Created by the daemon on first use, with no options.
@@ -525,6 +526,7 @@ impl<L: Lookup> Judge<'_, L> {
         let mut spec = spec_from_create(&v, name).map_err(|e| Refusal::new(ids::BODY, e))?;
         let host = host_config(&v);
         self.outside_model(host, "create")?;
+        self.create_networks(&v, host).await?;
         // `Cgroup: container:<id>` joins another container's cgroup.
         if let Some(cg) = host
             .and_then(|h| field_str(h, "Cgroup"))
@@ -569,6 +571,102 @@ impl<L: Lookup> Judge<'_, L> {
                 "SKD206",
                 format!(
                     "{what}: device requests (GPUs and other devices) give host hardware to the container"
+                ),
+            ));
+        }
+        if let Some(d) = field_str(h, "VolumeDriver").filter(|d| !d.is_empty() && *d != "local") {
+            return Err(Refusal::new(
+                ids::VOLUME,
+                format!("{what}: volume driver `{d}`: volume plugins are not judged"),
+            ));
+        }
+        if let Some(Value::Array(mounts)) = field(h, "Mounts") {
+            for m in mounts.iter().filter_map(Value::as_object) {
+                let Some(Value::Object(vo)) = field(m, "VolumeOptions") else {
+                    continue;
+                };
+                let Some(Value::Object(dc)) = field(vo, "DriverConfig") else {
+                    continue;
+                };
+                let driver = field_str(dc, "Name").unwrap_or("");
+                if !matches!(driver, "" | "local") {
+                    return Err(Refusal::new(
+                        ids::VOLUME,
+                        format!("{what}: volume driver `{driver}`: volume plugins are not judged"),
+                    ));
+                }
+                if let Some(Value::Object(opts)) = field(dc, "Options") {
+                    let opts = string_map(opts)
+                        .ok_or_else(|| Refusal::new(ids::BODY, "driver options must be strings"))?;
+                    local_volume_options(&format!("{what}: inline volume"), &opts)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Networks a create body attaches to (`NetworkMode` naming a network,
+    /// `NetworkingConfig.EndpointsConfig`): the same drivers as
+    /// `networks.connect`.
+    async fn create_networks(
+        &self,
+        v: &Value,
+        host: Option<&Map<String, Value>>,
+    ) -> Result<(), Refusal> {
+        let mut names: Vec<String> = Vec::new();
+        if let Some(mode) = host.and_then(|h| field_str(h, "NetworkMode"))
+            && !matches!(mode, "" | "default" | "bridge" | "none" | "host")
+            && !mode.starts_with("container:")
+        {
+            names.push(mode.to_string());
+        }
+        if let Some(Value::Object(nc)) = v.as_object().and_then(|o| field(o, "NetworkingConfig"))
+            && let Some(Value::Object(eps)) = field(nc, "EndpointsConfig")
+        {
+            names.extend(
+                eps.keys()
+                    .filter(|k| !matches!(k.as_str(), "default" | "bridge" | "none"))
+                    .cloned(),
+            );
+        }
+        names.sort();
+        names.dedup();
+        for n in names.iter().take(16) {
+            self.network_allowed(n, "create attaching to").await?;
+        }
+        if names.len() > 16 {
+            return Err(Refusal::new(
+                ids::NETWORK,
+                "more than 16 networks at create",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses networks whose driver puts containers on the host's network.
+    async fn network_allowed(&self, net: &str, what: &str) -> Result<(), Refusal> {
+        if net == "host" {
+            return Err(Refusal::new(
+                ids::NETWORK,
+                format!("{what} the host network"),
+            ));
+        }
+        let doc = match self
+            .lookup
+            .get(&format!("/networks/{}", path_seg(net)))
+            .await?
+        {
+            Found::Yes(v) => v,
+            // The daemon will refuse an unknown network itself.
+            Found::No(..) => return Ok(()),
+        };
+        let driver = doc.get("Driver").and_then(Value::as_str).unwrap_or("");
+        let name = doc.get("Name").and_then(Value::as_str).unwrap_or(net);
+        if !matches!(driver, "bridge" | "overlay") {
+            return Err(Refusal::new(
+                ids::NETWORK,
+                format!(
+                    "{what} network `{name}` (driver `{driver}`): only bridge and overlay networks"
                 ),
             ));
         }
@@ -975,38 +1073,15 @@ impl<L: Lookup> Judge<'_, L> {
         if field(&o, "ClusterVolumeSpec").is_some() {
             return Err(Refusal::new(ids::VOLUME, "cluster volumes are not judged"));
         }
-        let opts: Map<String, Value> = match field(&o, "DriverOpts") {
-            Some(Value::Object(m)) => m.clone(),
+        let opts = match field(&o, "DriverOpts") {
+            Some(Value::Object(m)) => string_map(m)
+                .ok_or_else(|| Refusal::new(ids::BODY, "`DriverOpts` values must be strings"))?,
             Some(_) => return Err(Refusal::new(ids::BODY, "`DriverOpts` is not an object")),
-            None => Map::new(),
+            None => BTreeMap::new(),
         };
-        let get = |k: &str| opts.get(k).and_then(Value::as_str).unwrap_or("");
-        for k in opts.keys() {
-            if !matches!(k.as_str(), "type" | "o" | "device") {
-                return Err(Refusal::new(
-                    ids::VOLUME,
-                    format!("volume option `{k}` is not judged"),
-                ));
-            }
-        }
-        let (ty, o_opt, device) = (get("type"), get("o"), get("device"));
-        let binds = o_opt
-            .split(',')
-            .any(|x| matches!(x.trim(), "bind" | "rbind"));
         let what = format!("volume create `{name}`");
-        if binds {
-            if !matches!(ty, "" | "none") {
-                return Err(Refusal::new(
-                    ids::VOLUME,
-                    format!("{what}: bind option with filesystem type `{ty}`"),
-                ));
-            }
-            if !device.starts_with('/') {
-                return Err(Refusal::new(
-                    ids::VOLUME,
-                    format!("{what}: bind of a relative device `{device}`"),
-                ));
-            }
+        if let Some(device) = local_volume_options(&what, &opts)? {
+            let device = device.as_str();
             // Judge the bound host path as a mount of a container would be.
             let mut spec = ContainerSpec::new(SpecSource::Guard, name.clone(), Span::default());
             spec.mounts.push(Mount {
@@ -1039,18 +1114,15 @@ impl<L: Lookup> Judge<'_, L> {
                     ),
                 ));
             }
+            if let Some(p) = self.protected.iter().find(|p| covers(device, p)) {
+                return Err(Refusal::new(
+                    "SKD201",
+                    format!("{what}: binds `{device}`, which exposes the guard's socket `{p}`"),
+                ));
+            }
             return Ok(Allow::default());
         }
-        match ty {
-            "" if device.is_empty() && o_opt.is_empty() => Ok(Allow::default()),
-            "tmpfs" if matches!(device, "" | "tmpfs") => Ok(Allow::default()),
-            _ => Err(Refusal::new(
-                ids::VOLUME,
-                format!(
-                    "{what}: filesystem type `{ty}` with device `{device}`: the daemon would mount a host device or a remote filesystem"
-                ),
-            )),
-        }
+        Ok(Allow::default())
     }
 
     fn network_create(&self, req: &Req<'_>) -> Verdict {
@@ -1097,26 +1169,64 @@ impl<L: Lookup> Judge<'_, L> {
     async fn network_connect(&self, req: &Req<'_>) -> Verdict {
         strict::parse_strict(req.body_or_empty(), &strict::NETWORK_CONNECT)
             .map_err(|e| Refusal::new(ids::BODY, format!("network connect body: {e}")))?;
-        let net = req.var();
-        let doc = match self
-            .lookup
-            .get(&format!("/networks/{}", path_seg(net)))
-            .await?
-        {
-            Found::Yes(v) => v,
-            Found::No(s, b) => return Err(Refusal::upstream(s, b, &format!("network `{net}`"))),
-        };
-        let driver = doc.get("Driver").and_then(Value::as_str).unwrap_or("");
-        let name = doc.get("Name").and_then(Value::as_str).unwrap_or(net);
-        if !matches!(driver, "bridge" | "overlay") {
+        self.network_allowed(req.var(), "connect to").await?;
+        Ok(Allow::default())
+    }
+}
+
+/// A `map[string]string` (driver options); `None` when a value is not a string.
+fn string_map(m: &Map<String, Value>) -> Option<BTreeMap<String, String>> {
+    m.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Some((k.clone(), s.clone())),
+            Value::Null => Some((k.clone(), String::new())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The options a `local` volume may have: none, a tmpfs, or a bind of a
+/// host directory (returned, for the host-path rules to judge). Anything
+/// else mounts a host device or a remote filesystem.
+fn local_volume_options(
+    what: &str,
+    opts: &BTreeMap<String, String>,
+) -> Result<Option<String>, Refusal> {
+    let get = |k: &str| opts.get(k).map(String::as_str).unwrap_or("");
+    if let Some(k) = opts
+        .keys()
+        .find(|k| !matches!(k.as_str(), "type" | "o" | "device"))
+    {
+        return Err(Refusal::new(
+            ids::VOLUME,
+            format!("{what}: volume option `{k}` is not judged"),
+        ));
+    }
+    let (ty, o, device) = (get("type"), get("o"), get("device"));
+    if o.split(',').any(|x| matches!(x.trim(), "bind" | "rbind")) {
+        if !matches!(ty, "" | "none") {
             return Err(Refusal::new(
-                ids::NETWORK,
-                format!(
-                    "connect to network `{name}` (driver `{driver}`): only bridge and overlay networks"
-                ),
+                ids::VOLUME,
+                format!("{what}: bind option with filesystem type `{ty}`"),
             ));
         }
-        Ok(Allow::default())
+        if !device.starts_with('/') {
+            return Err(Refusal::new(
+                ids::VOLUME,
+                format!("{what}: bind of a relative device `{device}`"),
+            ));
+        }
+        return Ok(Some(device.to_string()));
+    }
+    match ty {
+        "" if device.is_empty() && o.is_empty() => Ok(None),
+        "tmpfs" if matches!(device, "" | "tmpfs") => Ok(None),
+        _ => Err(Refusal::new(
+            ids::VOLUME,
+            format!(
+                "{what}: filesystem type `{ty}` with device `{device}`: the daemon would mount a host device or a remote filesystem"
+            ),
+        )),
     }
 }
 

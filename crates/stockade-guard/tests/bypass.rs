@@ -1266,6 +1266,49 @@ fn bypass_suite() {
         ),
         &[201],
     );
+    let p = s.create_path(true);
+    s.deny(
+        &ci,
+        "host network through NetworkingConfig",
+        &post_json(
+            &p,
+            &hard(&s, true, &|v| {
+                v["HostConfig"]["NetworkMode"] = json!("default");
+                v["NetworkingConfig"] = json!({"EndpointsConfig": {"host": {}}});
+            }),
+        ),
+        "SKG013",
+    );
+    let p = s.create_path(false);
+    let br = bridge.clone();
+    s.pass(
+        &ci,
+        "a bridge network through NetworkingConfig",
+        &post_json(
+            &p,
+            &hard(&s, false, &move |v| {
+                v["HostConfig"]["NetworkMode"] = json!(br);
+                v["NetworkingConfig"] =
+                    json!({"EndpointsConfig": {br.clone(): {"Aliases": ["twin"]}}});
+            }),
+        ),
+        &[201],
+    );
+    let p = s.create_path(true);
+    s.deny(
+        &ci,
+        "inline volume of a host block device",
+        &post_json(
+            &p,
+            &hard(
+                &s,
+                true,
+                &mount(json!({"Type":"volume","Source":format!("sg-refused-vol2-{run}"),"Target":"/v",
+                    "VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"ext4","device":"/dev/vda"}}}})),
+            ),
+        ),
+        "SKG014",
+    );
     s.deny(
         &ci,
         "connect to the host network",

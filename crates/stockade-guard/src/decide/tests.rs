@@ -98,6 +98,10 @@ fn daemon() -> Fake {
     )
     .with("/volumes/plain", json!({"Name": "plain", "Driver": "local", "Options": null}))
     .with("/volumes/plug", json!({"Name": "plug", "Driver": "sshfs", "Options": {}}))
+    .with(
+        "/volumes/disk",
+        json!({"Name": "disk", "Driver": "local", "Options": {"type": "ext4", "device": "/dev/vda1"}}),
+    )
     .with("/networks/mac", json!({"Name": "mac", "Driver": "macvlan"}))
     .with("/networks/br", json!({"Name": "br", "Driver": "bridge"}))
     .with("/exec/e1/json", json!({"ID": "e1", "ContainerID": ID, "ProcessConfig": {"privileged": false, "user": ""}}))
@@ -327,6 +331,51 @@ fn create_refusals() {
         run(&ci(), &f, "POST", "/containers/create", "", false),
         "SKG007",
         "invalid",
+    );
+}
+
+#[test]
+fn create_networks_and_inline_volumes() {
+    let f = daemon();
+    create(&f, r#","NetworkMode":"br""#).unwrap();
+    refused(create(&f, r#","NetworkMode":"mac""#), "SKG013", "macvlan");
+    let body = format!(
+        r#"{{"Image":"app:1.0",{HARD}}},"NetworkingConfig":{{"EndpointsConfig":{{"mac":{{}}}}}}}}"#
+    );
+    refused(
+        run(&ci(), &f, "POST", "/containers/create", &body, false),
+        "SKG013",
+        "macvlan",
+    );
+    refused(create(&f, r#","VolumeDriver":"sshfs""#), "SKG014", "sshfs");
+    refused(
+        create(
+            &f,
+            r#","Mounts":[{"Type":"volume","Source":"x","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"ext4","device":"/dev/vda1"}}}}]"#,
+        ),
+        "SKG014",
+        "ext4",
+    );
+    refused(
+        create(
+            &f,
+            r#","Mounts":[{"Type":"volume","Source":"x","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"rexray"}}}]"#,
+        ),
+        "SKG014",
+        "rexray",
+    );
+    refused(create(&f, r#","Binds":["disk:/d"]"#), "SKG014", "ext4");
+    refused(
+        run(
+            &ci(),
+            &f,
+            "POST",
+            "/volumes/create",
+            r#"{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/run/stockade"}}"#,
+            false,
+        ),
+        "SKD201",
+        "guard's socket",
     );
 }
 
