@@ -1365,6 +1365,24 @@ fn bypass_suite() {
             "[refuse] second request on a kept-alive connection: {st} {head} {rest:.300}"
         ));
     }
+    // An upgrade the daemon does not grant (no such container) leaves the
+    // connection in HTTP: the next request is still judged.
+    let p = s.create_path(true);
+    let mut pipelined = format!(
+        "POST /v1.41/containers/sg-none-{run}/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+    )
+    .into_bytes();
+    pipelined.extend(post_json(&p, &hard(&s, true, &privileged_edit)));
+    s.refused += 1;
+    let all = raw_text(&ci.sock, &pipelined);
+    if !(all.starts_with("HTTP/1.1 404")
+        && all.contains("HTTP/1.1 403")
+        && all.contains("stockade guard: SKD205"))
+    {
+        s.failures.push(format!(
+            "[refuse] request after a refused upgrade: {all:.400}"
+        ));
+    }
     let p = s.create_path(false);
     let mut pipelined = first;
     pipelined.extend(post_json(&p, &hard(&s, false, &|_| {})));

@@ -293,6 +293,16 @@ pub fn raw(sock: &Path, request: &[u8]) -> (u16, String, Vec<u8>) {
     parse_response(&buf)
 }
 
+/// The whole raw answer (every response on the connection) as text.
+pub fn raw_text(sock: &Path, request: &[u8]) -> String {
+    let mut s = UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let _ = s.write_all(request);
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 pub fn parse_response(buf: &[u8]) -> (u16, String, Vec<u8>) {
     let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
         return (0, String::from_utf8_lossy(buf).into_owned(), Vec::new());
