@@ -7,7 +7,8 @@ use stockade_guard::{CliOptions, GuardConfig};
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Examples:
-  stockade guard --listen unix:///run/stockade/docker.sock --upstream unix:///var/run/docker.sock --profile ci
+  stockade guard --profile ci --listen unix:///run/stockade/docker.sock \\
+      --upstream unix:///var/run/docker.sock
   stockade guard --config .stockade.toml   # [[guard.listener]] and [guard.profile.NAME] tables
 
 Built-in profiles: read-only (lists, inspect, logs, events, stats), ci (container life cycle,
