@@ -258,6 +258,20 @@ fn aliases_map_peer_ids_to_rules() {
     );
 }
 
+#[test]
+fn the_image_dockerfile_has_no_finding_at_any_severity() {
+    let root = repo_root();
+    let o = bin()
+        .args(["scan", "--format", "json", "--fail-on", "info"])
+        .arg(root.join("Dockerfile"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["findings"], serde_json::json!([]));
+}
+
 // ------------------------------------------------------------ hadolint config
 
 const DOCKERFILE: &str = "FROM debian:12-slim@sha256:0000000000000000000000000000000000000000000000000000000000000000\nRUN apt-get update && apt-get install -y curl\nUSER root\n";
