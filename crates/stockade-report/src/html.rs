@@ -554,7 +554,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
         }
         if let Some(fix) = report.rule(f.rule).and_then(|r| r.fix) {
             h.push_str("<div class=\"tags\">fix: ");
-            escape_into(&mut h, fix);
+            h.push_str(&mdhtml::message_to_html(fix));
             h.push_str("</div>\n");
         }
         if report

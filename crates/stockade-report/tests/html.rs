@@ -101,6 +101,8 @@ fn every_finding_has_a_row_snippet_and_doc() {
             "<details class=\"doc\" data-rule=\"SKD101\"><summary>About SKD101</summary>"
         )
     );
+    // Fix hints get their code spans.
+    assert!(page.contains("fix: remove <code>privileged: true</code>"), "{page}");
     // A rule without a doc gets no doc section.
     assert!(!page.contains("id=\"rule-SKD302\""));
     // Input errors are listed.
