@@ -102,7 +102,10 @@ fn every_finding_has_a_row_snippet_and_doc() {
         )
     );
     // Fix hints get their code spans.
-    assert!(page.contains("fix: remove <code>privileged: true</code>"), "{page}");
+    assert!(
+        page.contains("fix: remove <code>privileged: true</code>"),
+        "{page}"
+    );
     // A rule without a doc gets no doc section.
     assert!(!page.contains("id=\"rule-SKD302\""));
     // Input errors are listed.
