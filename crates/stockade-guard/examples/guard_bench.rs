@@ -1,7 +1,8 @@
 //! Latency and throughput of the guard against the daemon's own socket,
 //! measured in the same run by a minimal HTTP/1.1 client (one keep-alive
 //! connection per side, requests in alternating blocks so that drift in
-//! the daemon hits both sides alike).
+//! the daemon hits both sides alike). `latency` also measures a plain byte
+//! relay (two threads copying, no HTTP) as the floor any proxy pays here.
 //!
 //! ```text
 //! guard_bench latency --direct /var/run/docker.sock --guard /tmp/g.sock --path /v1.41/_ping --n 5000
@@ -97,6 +98,33 @@ impl Conn {
     }
 }
 
+/// The floor of any proxy on this machine: a blocking byte relay (two
+/// threads copying) in front of `upstream`, with no HTTP parsing at all.
+fn start_relay(upstream: &str) -> String {
+    let path = format!("/tmp/guard-bench-relay-{}.sock", std::process::id());
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let upstream = upstream.to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(server) = UnixStream::connect(&upstream) else {
+                continue;
+            };
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c1, mut s1) = (client, server);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c1, &mut s1);
+                let _ = s1.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+            });
+        }
+    });
+    path
+}
+
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1e6
@@ -119,39 +147,44 @@ fn main() {
             let n: usize = arg(&args, "--n")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(5000);
-            let mut d = Conn::open(&direct);
-            let mut g = Conn::open(&guard);
+            let relay = start_relay(&direct);
+            let mut conns = [Conn::open(&direct), Conn::open(&relay), Conn::open(&guard)];
             let mut sink = |_: &[u8]| {};
-            // Warm up both sides.
+            // Warm up every side.
             for _ in 0..200 {
-                d.get(&path, &mut sink);
-                g.get(&path, &mut sink);
+                for c in conns.iter_mut() {
+                    c.get(&path, &mut sink);
+                }
             }
-            let (mut td, mut tg) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            let mut times: [Vec<Duration>; 3] = [Vec::new(), Vec::new(), Vec::new()];
             let block = 100;
             let mut done = 0;
             while done < n {
                 let k = block.min(n - done);
-                for _ in 0..k {
-                    let t = Instant::now();
-                    d.get(&path, &mut sink);
-                    td.push(t.elapsed());
-                }
-                for _ in 0..k {
-                    let t = Instant::now();
-                    g.get(&path, &mut sink);
-                    tg.push(t.elapsed());
+                for (c, t) in conns.iter_mut().zip(times.iter_mut()) {
+                    for _ in 0..k {
+                        let start = Instant::now();
+                        c.get(&path, &mut sink);
+                        t.push(start.elapsed());
+                    }
                 }
                 done += k;
             }
-            td.sort();
-            tg.sort();
-            let (d50, d99, g50, g99) =
-                (pct(&td, 0.5), pct(&td, 0.99), pct(&tg, 0.5), pct(&tg, 0.99));
+            for t in times.iter_mut() {
+                t.sort();
+            }
+            let p = |i: usize, q: f64| pct(&times[i], q);
+            let _ = std::fs::remove_file(&relay);
             println!(
-                "{{\"mode\":\"latency\",\"path\":\"{path}\",\"n\":{n},\"direct_p50_us\":{d50:.1},\"direct_p99_us\":{d99:.1},\"guard_p50_us\":{g50:.1},\"guard_p99_us\":{g99:.1},\"added_p50_us\":{:.1},\"added_p99_us\":{:.1}}}",
-                g50 - d50,
-                g99 - d99
+                "{{\"mode\":\"latency\",\"path\":\"{path}\",\"n\":{n},\"direct_p50_us\":{:.1},\"direct_p99_us\":{:.1},\"guard_p50_us\":{:.1},\"guard_p99_us\":{:.1},\"added_p50_us\":{:.1},\"added_p99_us\":{:.1},\"relay_added_p50_us\":{:.1},\"relay_added_p99_us\":{:.1}}}",
+                p(0, 0.5),
+                p(0, 0.99),
+                p(2, 0.5),
+                p(2, 0.99),
+                p(2, 0.5) - p(0, 0.5),
+                p(2, 0.99) - p(0, 0.99),
+                p(1, 0.5) - p(0, 0.5),
+                p(1, 0.99) - p(0, 0.99),
             );
         }
         "stream" => {

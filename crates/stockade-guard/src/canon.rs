@@ -236,39 +236,45 @@ pub fn canonicalize(raw: &str) -> Result<Target, TargetError> {
         Some((p, q)) => (p, Some(q)),
         None => (raw, None),
     };
-    let upper = raw_path.to_ascii_uppercase();
-    if upper.contains("%2F") || upper.contains("%5C") {
+    let b = raw_path.as_bytes();
+    if b.windows(3).any(|w| {
+        w[0] == b'%'
+            && ((w[1] == b'2' && w[2] | 0x20 == b'f') || (w[1] == b'5' && w[2] | 0x20 == b'c'))
+    }) {
         return err("encoded `/` or `\\` in the path");
     }
     let path = decoded_text(unescape(raw_path, false)?, "path")?;
     if path.contains('\\') {
         return err("`\\` in the path");
     }
-    // Segments: the first is empty (the path starts with `/`).
-    let mut segs = path.split('/').skip(1).peekable();
+    // The first segment may be a version prefix.
+    let first_end = path[1..].find('/').map_or(path.len(), |i| i + 1);
     let mut version = None;
-    if let Some(first) = segs.peek()
-        && let Some(v) = parse_version(first)?
-    {
+    let mut start = 0;
+    if let Some(v) = parse_version(&path[1..first_end])? {
         version = Some(v);
-        segs.next();
+        start = first_end;
     }
-    let rest: Vec<&str> = segs.collect();
-    if rest.is_empty() {
-        return err("no path after the version prefix");
+    let rest = &path[start..];
+    if rest.len() <= 1 {
+        return err(if version.is_some() {
+            "no path after the version prefix"
+        } else {
+            "empty path"
+        });
     }
-    for s in &rest {
+    for s in rest[1..].split('/') {
         if s.is_empty() {
             return err(format!(
                 "empty path segment (`//` or a trailing `/`) in `{}`",
                 shorten(&path)
             ));
         }
-        if *s == "." || *s == ".." {
+        if s == "." || s == ".." {
             return err(format!("dot segment `{s}` in `{}`", shorten(&path)));
         }
     }
-    let canonical_path = format!("/{}", rest.join("/"));
+    let canonical_path = if start == 0 { path } else { rest.to_string() };
     let query = match raw_query {
         None => Query::default(),
         Some(q) => parse_query(q)?,
@@ -404,7 +410,8 @@ mod tests {
             assert!(e.contains("version"), "{t}: {e}");
         }
         assert!(bad("/v1.41").contains("no path"));
-        assert!(bad("/v1.41/").contains("empty path segment"));
+        assert!(bad("/v1.41/").contains("no path"));
+        assert!(bad("/").contains("empty path"));
     }
 
     #[test]

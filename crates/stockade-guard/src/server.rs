@@ -63,7 +63,7 @@ struct ConnState {
     shared: Arc<Shared>,
     listener: Arc<ListenerState>,
     peer: Peer,
-    sender: tokio::sync::Mutex<Option<SendRequest<Body>>>,
+    sender: std::sync::Mutex<Option<SendRequest<Body>>>,
     /// What the framing watch saw on this connection.
     framing: Arc<Flags>,
     /// Requests handled so far.
@@ -76,7 +76,7 @@ impl ConnState {
             shared,
             listener,
             peer,
-            sender: tokio::sync::Mutex::new(None),
+            sender: std::sync::Mutex::new(None),
             framing: Arc::new(Flags::default()),
             requests: AtomicUsize::new(0),
         }
@@ -176,19 +176,33 @@ struct Plan {
     hijack: bool,
 }
 
-fn hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-connection"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-    )
+/// Removes hop-by-hop headers (and those the `Connection` header names).
+fn strip_hop_by_hop(h: &mut HeaderMap) {
+    let named: Vec<HeaderName> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+        .collect();
+    for n in named {
+        if n != header::CONTENT_LENGTH && n != header::HOST {
+            h.remove(&n);
+        }
+    }
+    for n in [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ] {
+        h.remove(n);
+    }
 }
 
 fn media_type(headers: &HeaderMap) -> Option<String> {
@@ -429,7 +443,7 @@ async fn handle(c: Arc<ConnState>, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().as_str().to_string();
     let mut audited = Audited {
         route: "-",
-        path: req.uri().to_string(),
+        path: req.uri().path().to_string(),
         rules: Vec::new(),
         digest: None,
     };
@@ -489,7 +503,7 @@ async fn handle(c: Arc<ConnState>, req: Request<Incoming>) -> Response<Body> {
 impl ConnState {
     /// Sends on this client's upstream connection, opening it when needed.
     async fn send(&self, req: Request<Body>) -> Result<Response<Incoming>, String> {
-        let cached = self.sender.lock().await.take();
+        let cached = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut s = match cached {
             Some(mut s) if !s.is_closed() => match s.ready().await {
                 Ok(()) => s,
@@ -498,7 +512,7 @@ impl ConnState {
             _ => connect_upstream(&self.shared.upstream).await?,
         };
         let resp = s.send_request(req).await.map_err(|e| e.to_string())?;
-        *self.sender.lock().await = Some(s);
+        *self.sender.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
         Ok(resp)
     }
 }
@@ -509,22 +523,19 @@ async fn forward(
     plan: Plan,
 ) -> Result<Response<Body>, String> {
     let down_upgrade = plan.hijack.then(|| hyper::upgrade::on(&mut req));
-    let (parts, body) = req.into_parts();
-    let mut b = Request::builder()
-        .method(parts.method)
-        .uri(plan.uri.as_str());
-    let headers = b.headers_mut().ok_or("bad request")?;
-    for (k, v) in &parts.headers {
-        if hop_by_hop(k) || (plan.body.is_some() && k == header::CONTENT_LENGTH) {
-            continue;
-        }
-        headers.append(k.clone(), v.clone());
-    }
+    let (mut parts, body) = req.into_parts();
+    parts.uri = plan
+        .uri
+        .parse()
+        .map_err(|e| format!("upstream target: {e}"))?;
+    let upgrade = parts.headers.get(header::UPGRADE).cloned();
+    strip_hop_by_hop(&mut parts.headers);
+    let headers = &mut parts.headers;
     if plan.hijack
-        && let Some(up) = parts.headers.get(header::UPGRADE)
+        && let Some(up) = upgrade
     {
         headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-        headers.insert(header::UPGRADE, up.clone());
+        headers.insert(header::UPGRADE, up);
     }
     if !headers.contains_key(header::HOST) {
         headers.insert(header::HOST, HeaderValue::from_static("docker"));
@@ -536,7 +547,9 @@ async fn forward(
         }
         None => body,
     };
-    let up_req = b.body(up_body).map_err(|e| e.to_string())?;
+    parts.extensions = hyper::http::Extensions::new();
+    parts.version = hyper::Version::HTTP_11;
+    let up_req = Request::from_parts(parts, up_body);
     let mut resp = if plan.hijack {
         // A hijacked connection is consumed: use one of its own.
         let mut s = connect_upstream(&c.shared.upstream).await?;
@@ -563,16 +576,10 @@ async fn forward(
         *out.headers_mut() = resp.headers().clone();
         return Ok(out);
     }
-    let (parts, body) = resp.into_parts();
-    let mut out = Response::new(body.boxed_unsync());
-    *out.status_mut() = parts.status;
-    let h = out.headers_mut();
-    for (k, v) in &parts.headers {
-        if !hop_by_hop(k) {
-            h.append(k.clone(), v.clone());
-        }
-    }
-    Ok(out)
+    let (mut parts, body) = resp.into_parts();
+    strip_hop_by_hop(&mut parts.headers);
+    parts.extensions = hyper::http::Extensions::new();
+    Ok(Response::from_parts(parts, body.boxed_unsync()))
 }
 
 async fn serve_conn<IO>(io: IO, conn: Arc<ConnState>)
@@ -803,6 +810,7 @@ impl Bound {
         }
         shutdown.await;
         tasks.abort_all();
+        self.shared.audit.close();
         for p in &self.unix_paths {
             let _ = std::fs::remove_file(p);
         }

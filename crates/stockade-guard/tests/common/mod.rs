@@ -137,6 +137,8 @@ impl Guard {
     }
 
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
+        // The audit writer thread writes within a few milliseconds.
+        std::thread::sleep(Duration::from_millis(100));
         std::fs::read_to_string(&self.audit)
             .unwrap_or_default()
             .lines()
