@@ -9,14 +9,6 @@ use stockade_core::{Category, Locator, Severity};
 use crate::{Report, SeverityCounts, TOOL_NAME, locate};
 
 #[derive(Serialize)]
-struct Doc<'a> {
-    tool: Tool<'a>,
-    findings: Findings<'a>,
-    errors: Vec<Error<'a>>,
-    summary: Summary,
-}
-
-#[derive(Serialize)]
 struct Tool<'a> {
     name: &'a str,
     version: &'a str,
@@ -82,48 +74,114 @@ impl Serialize for SeverityCounts {
     }
 }
 
-/// The findings, serialized one at a time as they are read (a large scan
-/// does not hold a second copy of every finding while it writes).
-struct Findings<'a>(&'a Report<'a>);
+/// One finding as the contract's object.
+fn finding<'a>(
+    report: &'a Report<'a>,
+    f: &'a stockade_core::Finding,
+    file: Option<&'a str>,
+) -> Finding<'a> {
+    let at = f.span.and_then(|sp| locate(report.sources, sp));
+    let location = match (file, at) {
+        (Some(path), Some(l)) => Location::Source {
+            path,
+            line: l.start.line,
+            column: l.start.column,
+            end_line: l.end.line,
+            end_column: l.end.column,
+        },
+        _ => match &f.locator {
+            Some(loc) => Location::Locator(loc),
+            None => Location::Unknown(Empty {}),
+        },
+    };
+    Finding {
+        rule: f.rule,
+        category: f.category,
+        severity: f.severity,
+        title: f.title,
+        message: &f.message,
+        location,
+        subject: &f.subject,
+        aliases: f.aliases,
+    }
+}
 
-impl Serialize for Findings<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let report = self.0;
-        let mut seq = s.serialize_seq(Some(report.findings.len()))?;
-        for f in report.findings {
-            let file = f.span.and_then(|sp| report.sources.get(sp.file));
-            let at = f.span.and_then(|sp| locate(report.sources, sp));
-            let location = match (&file, at) {
-                (Some(file), Some(l)) => Location::Source {
-                    path: file.path.as_str(),
-                    line: l.start.line,
-                    column: l.start.column,
-                    end_line: l.end.line,
-                    end_column: l.end.column,
-                },
-                _ => match &f.locator {
-                    Some(loc) => Location::Locator(loc),
-                    None => Location::Unknown(Empty {}),
-                },
-            };
-            seq.serialize_element(&Finding {
-                rule: f.rule,
-                category: f.category,
-                severity: f.severity,
-                title: f.title,
-                message: &f.message,
-                location,
-                subject: &f.subject,
-                aliases: f.aliases,
-            })?;
+/// Findings per rendering job: large enough that a job outweighs its
+/// scheduling, small enough that a few thousand findings use every core.
+const CHUNK: usize = 512;
+/// Chunks rendered at once before they are written: bounds the memory the
+/// rendered text takes to a few megabytes whatever the number of findings.
+const WINDOW: usize = 16;
+
+/// Writes the findings array's elements, pretty-printed at the depth they
+/// have in the document (4 spaces): chunks rendered in parallel a window at
+/// a time and written in order. The bytes are exactly those a single pretty
+/// serialization of the document writes.
+fn write_findings(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    use rayon::prelude::*;
+    let chunks: Vec<&[stockade_core::Finding]> = report.findings.chunks(CHUNK).collect();
+    for (w, window) in chunks.chunks(WINDOW).enumerate() {
+        let texts: Vec<io::Result<Vec<u8>>> =
+            window.par_iter().map(|c| render_chunk(report, c)).collect();
+        for (i, text) in texts.into_iter().enumerate() {
+            if w > 0 || i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(&text?)?;
         }
-        seq.end()
+    }
+    Ok(())
+}
+
+fn render_chunk(report: &Report, chunk: &[stockade_core::Finding]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(chunk.len() * 600);
+    let mut one = Vec::with_capacity(1024);
+    let mut last: Option<(
+        stockade_core::FileId,
+        std::sync::Arc<stockade_core::SourceFile>,
+    )> = None;
+    for (i, f) in chunk.iter().enumerate() {
+        // Consecutive findings usually share a file: one lookup for them.
+        let file = match f.span.map(|sp| sp.file) {
+            Some(id) => match &last {
+                Some((at, file)) if *at == id => Some(std::sync::Arc::clone(file)),
+                _ => {
+                    let file = report.sources.get(id);
+                    if let Some(file) = &file {
+                        last = Some((id, std::sync::Arc::clone(file)));
+                    }
+                    file
+                }
+            },
+            None => None,
+        };
+        one.clear();
+        serde_json::to_writer_pretty(
+            &mut one,
+            &finding(report, f, file.as_deref().map(|f| f.path.as_str())),
+        )?;
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        indent_into(&mut out, &one, b"    ");
+    }
+    Ok(out)
+}
+
+/// Copies pretty JSON into `out` with `pad` before every line. Newlines in
+/// pretty JSON are structural only (a newline inside a string is `\n`).
+fn indent_into(out: &mut Vec<u8>, json: &[u8], pad: &[u8]) {
+    for (i, line) in json.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(pad);
+        out.extend_from_slice(line);
     }
 }
 
 pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    let errors = report
+    let errors: Vec<Error> = report
         .errors
         .iter()
         .map(|e| {
@@ -136,19 +194,54 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
             }
         })
         .collect();
-    let doc = Doc {
-        tool: Tool {
+    // The document written by hand around the pre-rendered findings, in
+    // the contract's field order; every other value is serde's pretty output
+    // indented to its depth.
+    let mut doc = Vec::new();
+    doc.extend_from_slice(b"{\n  \"tool\": ");
+    nested(
+        &mut doc,
+        &Tool {
             name: TOOL_NAME,
             version: report.tool_version,
         },
-        findings: Findings(report),
-        errors,
-        summary: Summary {
+    )?;
+    doc.extend_from_slice(b",\n  \"findings\": ");
+    if report.findings.is_empty() {
+        doc.extend_from_slice(b"[]");
+    } else {
+        out.write_all(&doc)?;
+        doc.clear();
+        out.write_all(b"[\n")?;
+        write_findings(report, out)?;
+        doc.extend_from_slice(b"\n  ]");
+    }
+    doc.extend_from_slice(b",\n  \"errors\": ");
+    nested(&mut doc, &errors)?;
+    doc.extend_from_slice(b",\n  \"summary\": ");
+    nested(
+        &mut doc,
+        &Summary {
             files: report.files_scanned,
             findings: report.findings.len(),
             by_severity: report.counts(),
         },
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    )?;
+    doc.extend_from_slice(b"\n}\n");
+    out.write_all(&doc)
+}
+
+/// A value at depth 1 of the document: pretty, with its inner lines indented
+/// by two spaces (its first line follows the key).
+fn nested(doc: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
+    let json = serde_json::to_vec_pretty(value)?;
+    let mut lines = json.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        doc.extend_from_slice(first);
+    }
+    for line in lines {
+        doc.extend_from_slice(b"\n  ");
+        doc.extend_from_slice(line);
+    }
+    Ok(())
 }

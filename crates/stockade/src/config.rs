@@ -40,6 +40,11 @@ pub fn is_hadolint(path: &Path) -> bool {
         .is_some_and(|n| HADOLINT_NAMES.contains(&n))
 }
 
+/// Whether a file name is one of the configs the finder looks for.
+pub fn is_config_name(name: &std::ffi::OsStr) -> bool {
+    name == CONFIG_NAME || HADOLINT_NAMES.iter().any(|n| name == *n)
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
@@ -282,21 +287,44 @@ pub struct CliPolicy {
     pub fail_on: Option<Severity>,
 }
 
+/// What a directory walk saw of the config files in one directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirConfigs {
+    /// Holds a `.stockade.toml`.
+    pub stockade: bool,
+    /// Index into [`HADOLINT_NAMES`] of the hadolint config it holds.
+    pub hadolint: Option<usize>,
+}
+
+impl DirConfigs {
+    /// Notes a file name seen in the directory.
+    pub fn see(&mut self, name: &std::ffi::OsStr) {
+        if name == CONFIG_NAME {
+            self.stockade = true;
+        } else if let Some(i) = HADOLINT_NAMES.iter().position(|n| name == *n) {
+            // `.hadolint.yaml` wins over `.hadolint.yml`, as for a stat walk.
+            self.hadolint = Some(self.hadolint.map_or(i, |j| j.min(i)));
+        }
+    }
+}
+
+type DirCache = std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>;
+
 /// Finds the nearest `.stockade.toml` at or above `start` (else the nearest
-/// `.hadolint.yaml`), with a cache per
-/// directory. Directories the walker listed are known without a `stat`.
+/// `.hadolint.yaml`), with a cache per directory. Directories the walker
+/// listed are known without a `stat`.
 #[derive(Default)]
 pub struct ConfigFinder {
-    cache: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    cache: DirCache,
     /// Directory -> nearest hadolint config (used when no `.stockade.toml` applies).
-    hadolint: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
-    /// Absolute directory -> whether it holds a config (from a walk).
-    listed: std::sync::RwLock<std::collections::HashMap<PathBuf, bool>>,
+    hadolint: DirCache,
+    /// Absolute directory -> the configs it holds (from a walk).
+    listed: std::sync::RwLock<std::collections::HashMap<PathBuf, DirConfigs>>,
 }
 
 impl ConfigFinder {
-    /// Records what a directory walk saw: every directory, and which hold a config.
-    pub fn seed(&self, dirs: impl IntoIterator<Item = (PathBuf, bool)>) {
+    /// Records what a directory walk saw: every directory, and its configs.
+    pub fn seed(&self, dirs: impl IntoIterator<Item = (PathBuf, DirConfigs)>) {
         let mut listed = self.listed.write().unwrap_or_else(|e| e.into_inner());
         for (d, has) in dirs {
             let abs = std::path::absolute(&d).unwrap_or(d);
@@ -305,10 +333,40 @@ impl ConfigFinder {
     }
 
     pub fn nearest(&self, start: &Path) -> Option<PathBuf> {
+        self.nearest_by(start, &self.cache, |d, listed| match listed {
+            Some(c) => c.stockade.then(|| d.join(CONFIG_NAME)),
+            None => Some(d.join(CONFIG_NAME)).filter(|p| p.is_file()),
+        })
+        .or_else(|| self.nearest_hadolint(start))
+    }
+
+    /// The nearest `.hadolint.yaml` (or `.yml`) at or above `start`, with
+    /// its own cache per directory.
+    pub fn nearest_hadolint(&self, start: &Path) -> Option<PathBuf> {
+        self.nearest_by(start, &self.hadolint, |d, listed| match listed {
+            Some(c) => c.hadolint.map(|i| d.join(HADOLINT_NAMES[i])),
+            None => HADOLINT_NAMES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.is_file()),
+        })
+    }
+
+    /// Walks up from `start` (a file or a directory) and returns the first
+    /// config `probe` finds; `probe` gets what the walk saw of a directory
+    /// when it was listed, else `None` and must look on disk.
+    fn nearest_by(
+        &self,
+        start: &Path,
+        cache: &DirCache,
+        probe: impl Fn(&Path, Option<DirConfigs>) -> Option<PathBuf>,
+    ) -> Option<PathBuf> {
         let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
         let listed = self.listed.read().unwrap_or_else(|e| e.into_inner());
         let is_dir = match listed.get(&abs) {
             Some(_) => true,
+            // A path whose parent was listed but is not itself a listed
+            // directory is a file: no stat needed.
             None => abs.parent().is_none_or(|p| !listed.contains_key(p)) && abs.is_dir(),
         };
         let mut dir = if is_dir {
@@ -319,63 +377,19 @@ impl ConfigFinder {
         let mut visited = Vec::new();
         let mut found = None;
         while let Some(d) = dir {
-            if let Some(hit) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(d) {
+            if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(d) {
                 found = hit.clone();
                 break;
             }
             visited.push(d.to_path_buf());
-            let has = match listed.get(d) {
-                Some(&has) => has,
-                None => d.join(CONFIG_NAME).is_file(),
-            };
-            if has {
-                found = Some(d.join(CONFIG_NAME));
-                break;
-            }
-            dir = d.parent();
-        }
-        drop(listed);
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        for v in visited {
-            cache.insert(v, found.clone());
-        }
-        drop(cache);
-        found.or_else(|| self.nearest_hadolint(start))
-    }
-
-    /// The nearest `.hadolint.yaml` (or `.yml`) at or above `start`, with
-    /// its own cache per directory.
-    pub fn nearest_hadolint(&self, start: &Path) -> Option<PathBuf> {
-        let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
-        let mut dir = if abs.is_dir() {
-            Some(abs.as_path())
-        } else {
-            abs.parent()
-        };
-        let mut visited = Vec::new();
-        let mut found = None;
-        while let Some(d) = dir {
-            if let Some(hit) = self
-                .hadolint
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(d)
-            {
-                found = hit.clone();
-                break;
-            }
-            visited.push(d.to_path_buf());
-            if let Some(p) = HADOLINT_NAMES
-                .iter()
-                .map(|n| d.join(n))
-                .find(|p| p.is_file())
-            {
+            if let Some(p) = probe(d, listed.get(d).copied()) {
                 found = Some(p);
                 break;
             }
             dir = d.parent();
         }
-        let mut cache = self.hadolint.lock().unwrap_or_else(|e| e.into_inner());
+        drop(listed);
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         for v in visited {
             cache.insert(v, found.clone());
         }

@@ -170,8 +170,8 @@ pub struct Candidate {
 pub struct Walked {
     pub candidates: Vec<Candidate>,
     pub errors: Vec<(PathBuf, String)>,
-    /// Every directory listed, and whether it holds a `.stockade.toml`.
-    pub dirs: Vec<(PathBuf, bool)>,
+    /// Every directory listed, and the config files it holds.
+    pub dirs: Vec<(PathBuf, crate::config::DirConfigs)>,
 }
 
 pub fn walk(root: &Path, forced: Option<Kind>) -> Walked {
@@ -202,13 +202,13 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> Walked {
                             dirs.lock()
                                 .unwrap_or_else(|e| e.into_inner())
                                 .push(e.path().to_path_buf());
-                        } else if e.file_name() == crate::config::CONFIG_NAME
+                        } else if crate::config::is_config_name(e.file_name())
                             && let Some(parent) = e.path().parent()
                         {
                             configs
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())
-                                .push(parent.to_path_buf());
+                                .push((parent.to_path_buf(), e.file_name().to_owned()));
                         }
                         if e.file_type().is_some_and(|t| t.is_file()) {
                             let p = e.path();
@@ -238,20 +238,18 @@ pub fn walk(root: &Path, forced: Option<Kind>) -> Walked {
         });
     let mut v = out.into_inner().unwrap_or_else(|e| e.into_inner());
     v.sort_by(|a, b| a.path.cmp(&b.path));
-    let configs: std::collections::HashSet<PathBuf> = configs
+    let mut seen: std::collections::HashMap<PathBuf, crate::config::DirConfigs> = dirs
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .into_iter()
+        .map(|d| (d, crate::config::DirConfigs::default()))
         .collect();
-    let dirs = dirs
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|d| {
-            let has = configs.contains(&d);
-            (d, has)
-        })
-        .collect();
+    for (dir, name) in configs.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        if let Some(c) = seen.get_mut(&dir) {
+            c.see(&name);
+        }
+    }
+    let dirs = seen.into_iter().collect();
     Walked {
         candidates: v,
         errors: errs.into_inner().unwrap_or_else(|e| e.into_inner()),
