@@ -47,7 +47,7 @@ fn main() {
             let _ = &running;
         }
     }
-    if let Err(e) = stockade_guard::run(&config) {
+    if let Err(e) = stockade_guard::run(&config, 1) {
         eprintln!("guard: {e}");
         std::process::exit(1);
     }

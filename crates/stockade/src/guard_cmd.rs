@@ -31,6 +31,10 @@ pub struct GuardArgs {
     /// Config file with a [guard] table (listeners, profiles).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Threads serving requests. One (the default) has the lowest latency;
+    /// more help only with many busy clients.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: u16,
     /// Check the configuration, print the listeners and exit.
     #[arg(long)]
     pub check: bool,
@@ -62,7 +66,7 @@ pub fn run(a: GuardArgs) -> i32 {
     if a.check {
         return crate::cli::EXIT_OK;
     }
-    match stockade_guard::run(&config) {
+    match stockade_guard::run(&config, usize::from(a.threads)) {
         Ok(()) => crate::cli::EXIT_OK,
         Err(e) => {
             eprintln!("stockade guard: {e}");

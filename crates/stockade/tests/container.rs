@@ -8,8 +8,9 @@
 //!
 //! The static binary is `$STOCKADE_STATIC_BINARY` when set (CI can pass the
 //! one `scripts/build-static.sh` made), else this test builds one for the
-//! musl target (debug profile, in its own target directory; minutes the
-//! first time, cached after). `STOCKADE_SKIP_DOCKER=1` skips the test;
+//! musl target, or glibc with `+crt-static` when the musl target or its C
+//! compiler is missing (debug profile, in its own target directory; minutes
+//! the first time, cached after). `STOCKADE_SKIP_DOCKER=1` skips the test;
 //! without it, a missing Docker daemon fails the test with a clear message.
 
 use std::path::{Path, PathBuf};
@@ -67,25 +68,51 @@ fn static_binary() -> PathBuf {
         return p;
     }
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("static-build");
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(repo_root())
-        .args(["build", "-p", "stockade", "--target", MUSL])
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .env_remove("RUSTFLAGS");
-    if Command::new("x86_64-linux-musl-gcc")
+    // The musl target (what scripts/build-static.sh uses) when rustup has it
+    // and a C compiler for it exists; else glibc linked statically, which
+    // runs FROM scratch just as well for this test.
+    let musl_cc = Command::new("x86_64-linux-musl-gcc")
         .arg("--version")
         .output()
-        .is_err()
-    {
+        .is_ok();
+    let musl_gcc = Command::new("musl-gcc").arg("--version").output().is_ok();
+    let (target, static_flags) = if musl_installed() && (musl_cc || musl_gcc) {
+        (MUSL, None)
+    } else {
+        (GNU, Some("-C target-feature=+crt-static"))
+    };
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(repo_root())
+        .args(["build", "-p", "stockade", "--target", target])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS");
+    if let Some(flags) = static_flags {
+        cmd.env("RUSTFLAGS", flags);
+    } else if !musl_cc {
         cmd.env("CC_x86_64_unknown_linux_musl", "musl-gcc");
     }
     let o = cmd.output().expect("run cargo");
     assert!(
         o.status.success(),
-        "cannot build a static binary (needs `rustup target add {MUSL}` and musl-tools):\n{}",
+        "cannot build a static binary for {target}:\n{}",
         text(&o)
     );
-    target_dir.join(MUSL).join("debug/stockade")
+    target_dir.join(target).join("debug/stockade")
+}
+
+const GNU: &str = "x86_64-unknown-linux-gnu";
+
+/// Whether the toolchain has the musl standard library.
+fn musl_installed() -> bool {
+    let Ok(o) = Command::new("rustc").args(["--print", "sysroot"]).output() else {
+        return false;
+    };
+    let sysroot = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(MUSL)
+        .join("lib")
+        .is_dir()
 }
 
 #[test]
