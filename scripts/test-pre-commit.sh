@@ -1,17 +1,19 @@
 #!/bin/sh
 # Runs the hooks of .pre-commit-hooks.yaml with `pre-commit try-repo` on a
-# sample repository. Not part of .ci/run: the first run compiles stockade in
-# release mode inside pre-commit's clone (minutes on a small machine).
+# sample repository. The first run compiles stockade in release mode inside
+# pre-commit's clone (minutes on a small machine); with STOCKADE_HOOK_BIN set
+# to a built binary the hooks use it instead (the test suite does this:
+# crates/stockade/tests/pre_commit.rs).
 #
 # Environment:
 #   PRE_COMMIT_VENV   virtualenv holding pre-commit (created with pip when
-#                     missing; default /work/peers/venv, else ./.venv-pre-commit)
+#                     missing; default /work/peers/venv, else $TMPDIR/stockade-pre-commit-venv)
 #   CARGO_TARGET_DIR  shared build directory for the hook's cargo build
 #                     (default: $TMPDIR/stockade-pre-commit-target)
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv=${PRE_COMMIT_VENV:-/work/peers/venv}
-[ -d "$venv" ] || venv="$repo/.venv-pre-commit"
+[ -d "$venv" ] || venv="${TMPDIR:-/tmp}/stockade-pre-commit-venv"
 if [ ! -x "$venv/bin/pre-commit" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet pre-commit
@@ -63,8 +65,15 @@ expect 0 "stockade-compose on a hardened Compose file" -- \
     "$pc" try-repo "$repo" stockade-compose --all-files
 has "Passed"
 
-# The -system hooks use the binary on PATH: the one the hook just built.
-PATH="$CARGO_TARGET_DIR/release:$PATH"
+# The -system hooks use the binary on PATH: the one the hook just built
+# (or STOCKADE_HOOK_BIN).
+if [ -n "${STOCKADE_HOOK_BIN:-}" ]; then
+    bindir=$(mktemp -d "${TMPDIR:-/tmp}/stockade-pre-commit-bin.XXXXXX")
+    ln -s "$STOCKADE_HOOK_BIN" "$bindir/stockade"
+    PATH="$bindir:$PATH"
+else
+    PATH="$CARGO_TARGET_DIR/release:$PATH"
+fi
 export PATH
 expect 1 "stockade-dockerfile-system on the insecure Dockerfile" -- \
     "$pc" try-repo "$repo" stockade-dockerfile-system --all-files
