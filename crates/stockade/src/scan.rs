@@ -110,7 +110,9 @@ impl Env<'_> {
 /// Reads a file for scanning: size-capped; binary files are refused.
 pub fn read_text(path: &Path) -> Result<String, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut buf = Vec::new();
+    // Most container files are a few kilobytes: one read fills this, one
+    // more sees the end (an empty Vec grows from 32 bytes, a read each).
+    let mut buf = Vec::with_capacity(16 * 1024);
     f.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut buf)
         .map_err(|e| format!("cannot read: {e}"))?;
