@@ -2,9 +2,13 @@
 //!
 //! - [`spec_from_create`] / [`spec_from_inspect`]: a `POST /containers/create`
 //!   body or a `GET /containers/{id}/json` document into a [`ContainerSpec`],
-//!   with the daemon's decoding semantics. [`parse_create_strict`] parses a
-//!   create body and refuses what the daemon would read differently from a
-//!   plain JSON reader (duplicate keys, case variants of field names).
+//!   with the daemon's decoding semantics.
+//! - [`strict`]: strict decoding of the request bodies a policy judges
+//!   (container create, exec, update, volumes, networks):
+//!   [`parse_create_strict`] and [`strict::parse_strict`] refuse what the
+//!   daemon would read differently from a plain JSON reader (duplicate
+//!   keys, case variants of field names, non-ASCII field names), the latter
+//!   also fields it does not know.
 //! - [`apply_volume_info`]: named volumes whose driver options bind a host
 //!   path, from `GET /volumes/{name}`.
 //!
@@ -28,7 +32,7 @@ mod fold;
 mod hostfacts;
 pub mod models;
 mod schema;
-mod strict;
+pub mod strict;
 
 pub use client::{
     BlockingClient, BlockingStream, ByteStream, Client, ClientOptions, MAX_API, MIN_API,

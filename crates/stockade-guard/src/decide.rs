@@ -17,13 +17,13 @@
 use crate::canon::{Query, encode_path_into};
 use crate::profile::{Profile, normalize_image};
 use crate::routes::Matched;
-use crate::strict::{self, field, field_bool, field_str};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use stockade_core::{
     ContainerSpec, Expanded, Finding, Mount, MountKind, Span, SpecSource, user_is_root,
 };
+use stockade_engine::strict::{self, field, field_bool, field_str};
 use stockade_engine::{
     VolumeInfo, apply_volume_info, create_unknown_fields, parse_create_strict, spec_from_create,
     spec_from_inspect,
@@ -1299,12 +1299,10 @@ fn merge_update(doc: &mut Value, upd: &Map<String, Value>) {
 
 /// The canonical spelling of an update field (the body was checked to use it).
 fn strict_name(k: &str) -> String {
-    if let strict::Shape::Struct(fields) = &strict::UPDATE
-        && let Some((n, _)) = fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(k))
-    {
-        return (*n).to_string();
-    }
-    k.to_string()
+    strict::UPDATE
+        .fields()
+        .find(|(n, _)| n.eq_ignore_ascii_case(k))
+        .map_or_else(|| k.to_string(), |(n, _)| (*n).to_string())
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@
 //! 3. checked against the listener's [`profile`] (allowed route names);
 //! 4. judged ([`decide`]): bodies that configure containers, execs,
 //!    volumes and networks are buffered up to a limit, decoded strictly
-//!    ([`strict`], `stockade_engine::parse_create_strict`), turned into a
-//!    `ContainerSpec` with its effective configuration and judged by the
-//!    container rules against the profile's threshold;
+//!    (`stockade_engine::strict`), turned into a `ContainerSpec` with its
+//!    effective configuration and judged by the container rules against
+//!    the profile's threshold;
 //! 5. written to the audit log ([`audit`]), one JSON line per decision;
 //! 6. forwarded ([`server`]) with exactly the judged bytes, or refused with
 //!    `403 {"message":"stockade guard: <rule id>: <what and why>"}`.
@@ -55,7 +55,6 @@ pub mod framing;
 pub mod profile;
 pub mod routes;
 pub mod server;
-pub mod strict;
 
 pub use config::{CliOptions, GuardConfig, ListenAddr};
 pub use profile::Profile;

@@ -667,6 +667,7 @@ fn hostile_shapes_never_panic() {
     ];
     let fields: Vec<&str> = crate::schema::HOST_CONFIG_FIELDS
         .iter()
+        .chain(crate::schema::RESOURCES_FIELDS)
         .chain(crate::schema::CONFIG_FIELDS)
         .map(|(n, _)| *n)
         .collect();

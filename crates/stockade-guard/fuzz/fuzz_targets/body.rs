@@ -10,10 +10,10 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
+use stockade_engine::strict;
 use stockade_guard::canon::canonicalize;
 use stockade_guard::decide::{Found, Judge, Lookup, Refusal, Req};
 use stockade_guard::routes::route;
-use stockade_guard::strict;
 use stockade_guard::Profile;
 
 struct NotFound;
@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for shape in [
+        &strict::CONTAINER_CREATE,
         &strict::EXEC_CREATE,
         &strict::EXEC_START,
         &strict::UPDATE,
