@@ -187,7 +187,7 @@ pub struct Finding {
     /// The source span that causes it (the line to point at).
     pub span: Option<Span>,
     /// For findings without source text.
-    pub locator: Option<Locator>,
+    pub locator: Option<Box<Locator>>,
     /// The stage, service, container or image the finding is about.
     pub subject: String,
     /// Peer ids for the same check (hadolint, Trivy, KICS, Checkov).

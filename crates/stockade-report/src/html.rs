@@ -267,7 +267,7 @@ fn finding_file(f: &Finding, located: Option<&Located>) -> String {
         Some(l) => l.path().to_string(),
         None => f
             .locator
-            .as_ref()
+            .as_deref()
             .map(describe_locator)
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| f.subject.clone()),

@@ -249,7 +249,7 @@ fn finding_block(report: &Report, p: Painter, f: &Finding, width: usize) -> Stri
         None => {
             let where_ = f
                 .locator
-                .as_ref()
+                .as_deref()
                 .map(describe_locator)
                 .filter(|d| !d.is_empty())
                 .unwrap_or_else(|| f.subject.clone());

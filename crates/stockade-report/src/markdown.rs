@@ -103,7 +103,11 @@ pub(crate) fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
             let location = match f.span.and_then(|s| locate(report.sources, s)) {
                 Some(l) => code(&format!("{}:{}", l.path(), l.start.line)),
                 None => {
-                    let d = f.locator.as_ref().map(describe_locator).unwrap_or_default();
+                    let d = f
+                        .locator
+                        .as_deref()
+                        .map(describe_locator)
+                        .unwrap_or_default();
                     let d = if d.is_empty() { f.subject.clone() } else { d };
                     if d.is_empty() {
                         String::new()

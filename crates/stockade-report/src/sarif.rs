@@ -295,7 +295,11 @@ fn fingerprint_base(f: &Finding, located: Option<&Located>, uri: Option<&str>) -
     let h = match (located, uri) {
         (Some(l), Some(uri)) => fnv1a64(&[f.rule, uri, &normalize_line(l.first_line_text())]),
         _ => {
-            let loc = f.locator.as_ref().map(describe_locator).unwrap_or_default();
+            let loc = f
+                .locator
+                .as_deref()
+                .map(describe_locator)
+                .unwrap_or_default();
             fnv1a64(&[f.rule, "locator", &loc, &f.subject])
         }
     };

@@ -122,6 +122,8 @@ pub fn read_text(path: &Path) -> Result<String, String> {
             MAX_FILE_BYTES / 1024 / 1024
         ));
     }
+    // The text is kept for the report: do not keep the spare capacity too.
+    buf.shrink_to_fit();
     bytes_to_text(buf)
 }
 

@@ -147,12 +147,12 @@ impl Fixture {
             "/etc/shadow is readable by everyone (mode 0644)",
             "alpine:3.19",
         );
-        image.locator = Some(Locator {
+        image.locator = Some(Box::new(Locator {
             image: Some("alpine:3.19".into()),
             layer: Some("sha256:4abcf2066143".into()),
             path: Some("/etc/shadow".into()),
             ..Locator::default()
-        });
+        }));
         let findings = vec![
             finding(
                 "SKD201",

@@ -15,7 +15,7 @@ pub(crate) fn finding(
 ) -> Finding {
     let mut f = meta.finding(span, spec.subject.clone(), message);
     if let Some(loc) = &spec.locator {
-        f.locator = Some(loc.clone());
+        f.locator = Some(Box::new(loc.clone()));
         if span == Span::default() {
             f.span = None;
         }

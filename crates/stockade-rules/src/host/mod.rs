@@ -45,10 +45,10 @@ pub(crate) fn finding(
 ) -> Finding {
     let mut f = meta.finding(Span::default(), spec.subject.clone(), message);
     f.span = None;
-    f.locator = Some(Locator {
+    f.locator = Some(Box::new(Locator {
         detail: Some(detail.into()),
         ..Locator::default()
-    });
+    }));
     f
 }
 

@@ -75,7 +75,7 @@ pub(crate) fn finding(
         title: meta.title,
         message: message.into(),
         span: None,
-        locator: Some(locator),
+        locator: Some(Box::new(locator)),
         subject: subject(spec),
         aliases: meta.aliases,
     }
