@@ -104,7 +104,7 @@ impl fmt::Display for ImageError {
 impl std::error::Error for ImageError {}
 
 /// Internal error before the archive/member context is attached.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Raw {
     pub kind: ImageErrorKind,
     pub message: String,

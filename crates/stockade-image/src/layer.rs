@@ -8,6 +8,7 @@ use crate::secrets;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use stockade_core::{AnomalyKind, Compression, SecretKind};
 
@@ -53,11 +54,20 @@ struct Change {
     extra: u32,
 }
 
+/// Captured file content; `bool` = truncated at the cap.
+pub(crate) type Captured = (Arc<[u8]>, bool);
+
 /// The rare parts of an entry: a link target, captured content.
 #[derive(Debug, Default)]
 struct Extra {
     link: Option<Box<str>>,
-    content: Option<(Box<[u8]>, bool)>,
+    content: Option<Captured>,
+    /// Bytes the capture of a rules-read file charged to the captured
+    /// budget (whether or not the content was kept).
+    capture: Option<u64>,
+    /// Content kept only in case a link makes it a file rules read
+    /// (see [`ScanMode::spare`]).
+    spare: Option<Captured>,
 }
 
 /// A layer's entries in tar order, stored compactly: every path in one
@@ -67,6 +77,67 @@ pub(crate) struct Changes {
     paths: String,
     items: Vec<Change>,
     extras: Vec<Extra>,
+    /// Streamed layers only: per item, where its data starts in the
+    /// uncompressed layer, and how its tar name differs from its path
+    /// (top two bits, [`NAME_SAME`]...); see [`Changes::locate`].
+    trace: Vec<u64>,
+    /// Tar names of the items marked [`NAME_OTHER`], by item index.
+    raw_names: Vec<(u32, Box<str>)>,
+}
+
+const NAME_SAME: u64 = 0;
+const NAME_DOT: u64 = 1;
+const NAME_SLASH: u64 = 2;
+const NAME_OTHER: u64 = 3;
+const POS_MASK: u64 = (1 << 62) - 1;
+
+/// What a scan reads of a regular file's content (spare captures aside).
+pub(crate) struct Reads {
+    /// Capture cap of a file rules read.
+    pub cap: Option<u64>,
+    /// Named like a secret, with the check its content needs.
+    pub name_secret: Option<(SecretKind, secrets::Confirm)>,
+    /// Small enough for the token scan.
+    pub scan_small: bool,
+}
+
+impl Reads {
+    pub fn of(path: &str, size: u64, opts: &ReadOptions, mode: &ScanMode<'_>) -> Reads {
+        let cap = if mode.full {
+            capture_cap(path, opts)
+        } else {
+            None
+        }
+        .or_else(|| {
+            mode.extra
+                .filter(|x| x.contains(path))
+                .map(|_| opts.max_package_db)
+        });
+        Reads {
+            cap,
+            name_secret: if mode.full {
+                secrets::by_name(path)
+            } else {
+                None
+            },
+            scan_small: mode.full && opts.scan_secret_content && size <= opts.max_small_file,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.cap.is_some() || self.scan_small || self.name_secret.is_some()
+    }
+
+    /// How far the content is read.
+    pub fn limit(&self, opts: &ReadOptions) -> u64 {
+        self.cap
+            .unwrap_or(0)
+            .max(if self.scan_small || self.name_secret.is_some() {
+                opts.max_small_file
+            } else {
+                0
+            })
+    }
 }
 
 /// One entry handed to the applier.
@@ -78,9 +149,23 @@ pub(crate) struct ChangeView<'a> {
     pub gid: u32,
     pub size: u64,
     /// Symlink target as written, or hardlink target (cleaned).
-    pub link: Option<Box<str>>,
-    /// Content of a file rules read; `bool` = truncated at the cap.
-    pub content: Option<(Box<[u8]>, bool)>,
+    pub link: Option<&'a str>,
+    /// Content of a file rules read.
+    pub content: Option<&'a Captured>,
+    /// What capturing `content` charged to the captured budget, when
+    /// this is a file rules read.
+    pub capture: Option<u64>,
+    /// Content captured in case a link leads to this file.
+    pub spare: Option<&'a Captured>,
+}
+
+/// What one entry keeps besides its header fields.
+#[derive(Default)]
+pub(crate) struct EntryExtra {
+    pub link: Option<String>,
+    pub content: Option<Captured>,
+    pub capture: Option<u64>,
+    pub spare: Option<Captured>,
 }
 
 impl Changes {
@@ -93,8 +178,7 @@ impl Changes {
         uid: u64,
         gid: u64,
         size: u64,
-        link: Option<String>,
-        content: Option<(Box<[u8]>, bool)>,
+        x: EntryExtra,
     ) -> Result<(), Raw> {
         let too_big = || Raw::new(K::LimitExceeded, "the layer's path names exceed 4 GiB");
         let start = u32::try_from(self.paths.len()).map_err(|_| too_big())?;
@@ -103,10 +187,16 @@ impl Changes {
             return Err(too_big());
         }
         self.paths.push_str(path);
-        let extra = if link.is_some() || content.is_some() {
+        let extra = if x.link.is_some()
+            || x.content.is_some()
+            || x.capture.is_some()
+            || x.spare.is_some()
+        {
             self.extras.push(Extra {
-                link: link.map(String::into_boxed_str),
-                content,
+                link: x.link.map(String::into_boxed_str),
+                content: x.content,
+                capture: x.capture,
+                spare: x.spare,
             });
             u32::try_from(self.extras.len() - 1).map_err(|_| too_big())?
         } else {
@@ -125,22 +215,73 @@ impl Changes {
         Ok(())
     }
 
-    /// Hands every entry to `f` in tar order, moving the extras out.
-    pub fn drain_each<E>(
-        &mut self,
-        mut f: impl FnMut(ChangeView<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let Changes {
-            paths,
-            items,
-            extras,
-        } = self;
-        for c in items.iter() {
-            let extra = extras
-                .get_mut(c.extra as usize)
-                .map(std::mem::take)
-                .unwrap_or_default();
-            let path = paths
+    /// Notes where the last item's data starts and its tar name (streamed
+    /// layers).
+    fn trace(&mut self, data_pos: u64, raw_name: &str, path: &str) {
+        let tag = if raw_name == path {
+            NAME_SAME
+        } else if raw_name.strip_prefix("./") == Some(path) {
+            NAME_DOT
+        } else if raw_name.strip_prefix('/') == Some(path) {
+            NAME_SLASH
+        } else {
+            let i = u32::try_from(self.items.len().saturating_sub(1)).unwrap_or(u32::MAX);
+            self.raw_names.push((i, raw_name.into()));
+            NAME_OTHER
+        };
+        self.trace.push((data_pos & POS_MASK) | (tag << 62));
+    }
+
+    /// The tar name (as errors show it) of the regular file whose content
+    /// a full scan reads at uncompressed offset `offset`, if any: where a
+    /// read that failed at that offset was. Needs the trace of a streamed
+    /// layer.
+    pub fn locate(&self, offset: u64, opts: &ReadOptions) -> Option<String> {
+        if self.trace.len() != self.items.len() {
+            return None;
+        }
+        let full = ScanMode {
+            full: true,
+            extra: None,
+            held: None,
+        };
+        for (i, (c, &t)) in self.items.iter().zip(&self.trace).enumerate() {
+            let start = t & POS_MASK;
+            if c.kind != Kind::File || offset < start || offset - start >= c.size {
+                continue;
+            }
+            let path = self
+                .paths
+                .get(c.start as usize..(c.start as usize + c.len as usize))
+                .unwrap_or("");
+            let reads = Reads::of(path, c.size, opts, &full);
+            if !reads.any() || offset - start >= reads.limit(opts) {
+                return None;
+            }
+            let raw = match t >> 62 {
+                NAME_SAME => path.to_string(),
+                NAME_DOT => format!("./{path}"),
+                NAME_SLASH => format!("/{path}"),
+                _ => self
+                    .raw_names
+                    .binary_search_by_key(&(i as u32), |(j, _)| *j)
+                    .ok()
+                    .and_then(|k| self.raw_names.get(k))
+                    .map(|(_, n)| n.to_string())
+                    .unwrap_or_else(|| path.to_string()),
+            };
+            return Some(cap_str(&raw, 512));
+        }
+        None
+    }
+
+    /// Hands every entry to `f` in tar order. The changes stay as they
+    /// are, so a layer shared by several images is applied to each.
+    pub fn each<E>(&self, mut f: impl FnMut(ChangeView<'_>) -> Result<(), E>) -> Result<(), E> {
+        for c in &self.items {
+            let extra = self.extras.get(c.extra as usize);
+            let path = self
+                .paths
                 .get(c.start as usize..(c.start as usize + c.len as usize))
                 .unwrap_or("");
             f(ChangeView {
@@ -150,18 +291,17 @@ impl Changes {
                 uid: c.uid,
                 gid: c.gid,
                 size: c.size,
-                link: extra.link,
-                content: extra.content,
+                link: extra.and_then(|x| x.link.as_deref()),
+                content: extra.and_then(|x| x.content.as_ref()),
+                capture: extra.and_then(|x| x.capture),
+                spare: extra.and_then(|x| x.spare.as_ref()),
             })?;
         }
-        items.clear();
-        paths.clear();
-        extras.clear();
         Ok(())
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct FoundSecret {
     pub path: String,
     pub size: u64,
@@ -170,7 +310,7 @@ pub(crate) struct FoundSecret {
     pub redacted: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Anomaly {
     pub path: String,
     pub kind: AnomalyKind,
@@ -202,6 +342,52 @@ pub(crate) struct ScanMode<'a> {
     pub full: bool,
     /// Also capture these exact paths (second pass for link targets).
     pub extra: Option<&'a HashSet<String>>,
+    /// A layer of a stream, scanned before it is known which images use
+    /// it: the captured content it keeps is charged here, against
+    /// [`ReadOptions::max_stream_captured_bytes`] (the images' own budgets
+    /// are replayed when they are put together), and it also captures, as
+    /// a second pass would, the files a link may make files rules read
+    /// ([`spare_candidate`]): a stream cannot be read twice. Its entries
+    /// note where their data starts ([`Changes::locate`]).
+    pub held: Option<&'a AtomicU64>,
+}
+
+/// Charges `n` bytes to a stream's held content, when they fit.
+fn hold(held: &AtomicU64, n: u64, cap: u64) -> bool {
+    held.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| {
+        cur.checked_add(n).filter(|&t| t <= cap)
+    })
+    .is_ok()
+}
+
+/// Files a symlink or hardlink at a path rules read may lead to: the same
+/// base names elsewhere (`/etc -> /usr/etc`, `/etc/passwd -> /opt/passwd`,
+/// `<hash>-passwd`, the `passwd-` backups), and any file in a
+/// `status.d` or `sudoers.d` directory.
+pub(crate) fn spare_candidate(path: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "passwd",
+        "group",
+        "shadow",
+        "os-release",
+        "alpine-release",
+        "debian_version",
+        "status",
+        "installed",
+        "sudoers",
+    ];
+    let (dir, base) = path.rsplit_once('/').unwrap_or(("", path));
+    let parent = dir.rsplit('/').next().unwrap_or(dir);
+    if parent == "sudoers.d" || (parent == "status.d" && !base.ends_with(".md5sums")) {
+        return true;
+    }
+    let base = base.strip_suffix('-').unwrap_or(base);
+    NAMES.iter().any(|n| {
+        base == *n
+            || base
+                .strip_suffix(n)
+                .is_some_and(|pre| pre.ends_with('-') || pre.ends_with('_'))
+    })
 }
 
 /// Paths whose content rules read, with the cap for each.
@@ -316,14 +502,24 @@ impl<R: Read> Read for HashCount<'_, R> {
         if let Some((t, max)) = self.total {
             let now = t.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
             if now > max {
-                return Err(io_marker(
-                    K::LimitExceeded,
-                    format!("the image's layers exceed the {max}-byte total limit"),
-                ));
+                return Err(io_marker(K::LimitExceeded, total_limit_message(max)));
             }
         }
         Ok(n)
     }
+}
+
+/// The error text for an image whose layers hold more than `max` bytes.
+pub(crate) fn total_limit_message(max: u64) -> String {
+    format!("the image's layers exceed the {max}-byte total limit")
+}
+
+/// The error for an image whose layers hold more than `max` tar entries.
+pub(crate) fn too_many_entries(max: u64) -> Raw {
+    Raw::new(
+        K::LimitExceeded,
+        format!("more than {max} tar entries in the image"),
+    )
 }
 
 /// Streams one stored layer blob.
@@ -394,12 +590,10 @@ fn walk<R: Read>(
             scan.entries += 1;
             let n = budget.entries.fetch_add(1, Ordering::Relaxed) + 1;
             if n > opts.max_entries {
-                return Err(Raw::new(
-                    K::LimitExceeded,
-                    format!("more than {} tar entries in the image", opts.max_entries),
-                ));
+                return Err(too_many_entries(opts.max_entries));
             }
             let raw_name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+            let data_pos = e.raw_file_position();
             if raw_name.len() > MAX_NAME {
                 // Longer than PATH_MAX: no runtime could unpack it.
                 scan.anomalies.push(Anomaly {
@@ -559,44 +753,57 @@ fn walk<R: Read>(
                 });
             }
 
-            let mut content = None;
+            let mut x = EntryExtra {
+                link,
+                ..EntryExtra::default()
+            };
             if kind == Kind::File {
-                let cap = if mode.full {
-                    capture_cap(&path, opts)
-                } else {
-                    None
-                }
-                .or_else(|| {
-                    mode.extra
-                        .filter(|x| x.contains(&path))
-                        .map(|_| opts.max_package_db)
-                });
-                let name_secret = if mode.full {
-                    secrets::by_name(&path)
-                } else {
-                    None
-                };
-                let scan_small =
-                    mode.full && opts.scan_secret_content && size <= opts.max_small_file;
-                if cap.is_some() || scan_small || name_secret.is_some() {
-                    let limit = cap
-                        .unwrap_or(0)
-                        .max(if scan_small || name_secret.is_some() {
-                            opts.max_small_file
-                        } else {
-                            0
-                        });
+                let reads = Reads::of(&path, size, opts, mode);
+                let (any, base_limit) = (reads.any(), reads.limit(opts));
+                let Reads {
+                    cap,
+                    name_secret,
+                    scan_small,
+                } = reads;
+                let spare = cap.is_none()
+                    && size > 0
+                    && mode.held.is_some_and(|h| {
+                        h.load(Ordering::Relaxed) < opts.max_stream_captured_bytes
+                    })
+                    && spare_candidate(&path);
+                if any || spare {
+                    // `base_limit`: what the rules' captures and the secret
+                    // checks read; a spare capture may read further.
+                    let limit = base_limit.max(if spare { opts.max_package_db } else { 0 });
                     buf.clear();
                     (&mut e)
                         .take(limit)
                         .read_to_end(&mut buf)
                         .map_err(|err| raw_from_io(&err).at(shown()))?;
+                    if spare && let Some(held) = mode.held {
+                        // As the second pass would read it: up to the
+                        // package database cap, outside the image's budget.
+                        let keep = buf.len().min(opts.max_package_db as usize);
+                        if hold(held, keep as u64, opts.max_stream_captured_bytes) {
+                            x.spare = Some((Arc::from(&buf[..keep]), (keep as u64) < size));
+                        }
+                    }
+                    buf.truncate(
+                        buf.len()
+                            .min(usize::try_from(base_limit).unwrap_or(usize::MAX)),
+                    );
                     let complete = (buf.len() as u64) >= size;
                     if let Some(cap) = cap {
                         let keep = buf.len().min(cap as usize);
                         let used = budget.captured.fetch_add(keep as u64, Ordering::Relaxed);
-                        if used + keep as u64 <= opts.max_captured_bytes {
-                            content = Some((buf[..keep].to_vec().into_boxed_slice(), !complete));
+                        x.capture = Some(keep as u64);
+                        let kept = match mode.held {
+                            // The image's budget is replayed later.
+                            Some(held) => hold(held, keep as u64, opts.max_stream_captured_bytes),
+                            None => used + keep as u64 <= opts.max_captured_bytes,
+                        };
+                        if kept {
+                            x.content = Some((Arc::from(&buf[..keep]), !complete));
                         }
                         if !complete {
                             scan.anomalies.push(Anomaly {
@@ -650,10 +857,12 @@ fn walk<R: Read>(
                     uid,
                     gid,
                     if kind == Kind::File { size } else { 0 },
-                    link,
-                    content,
+                    x,
                 )
                 .map_err(|r| r.at(shown()))?;
+            if mode.held.is_some() {
+                scan.changes.trace(data_pos, &raw_name, &path);
+            }
         }
     }
     // Padding after the end-of-archive blocks is part of the diff id.

@@ -13,7 +13,10 @@
 //! streams (the diff id and, for OCI blobs, the stored digest are checked),
 //! and reduced to headers plus the few small files rules read. Layers may
 //! stream in parallel; their views are applied in layer order with OCI
-//! whiteout semantics.
+//! whiteout semantics. An archive that can only be read once, from a
+//! socket or a pipe, goes to [`read_stream`]: its layers are reduced the
+//! same way as they stream past, in whatever order, and its manifests
+//! resolved at the end.
 
 // `ImageError` carries the archive, image, member and layer by value so a
 // report can show them without lookups; it is returned once per image, so
@@ -26,6 +29,7 @@ mod layer;
 mod manifest;
 mod secrets;
 mod store;
+mod stream;
 mod tree;
 
 pub use error::{ImageError, ImageErrorKind};
@@ -35,14 +39,15 @@ use crate::error::{ImageErrorKind as K, Raw};
 use crate::layer::{Budget, LayerScan, ScanMode, sha256_hex};
 use crate::manifest::{Descriptor, IndexOrManifest, LegacyEntry, PlatformFilter};
 use crate::store::{DirStore, FileRange, LockedRange, RangeRead, Store, TarStore};
+use crate::stream::StreamStore;
 use crate::tree::Tree;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use stockade_core::{ArchiveLayout, FileRef, ImageLayer, LayerAnomaly, Platform, SecretCandidate};
 
 /// Limits and choices for reading. The defaults are generous; every input-
@@ -64,6 +69,13 @@ pub struct ReadOptions {
     pub max_total_bytes: u64,
     /// Size of one JSON document (manifest, index, config).
     pub max_metadata_bytes: u64,
+    /// [`read_stream`]: members kept whole until the stream ends (the ones
+    /// that are not layers: manifests, indexes, configs), all together.
+    pub max_kept_bytes: u64,
+    /// [`read_stream`]: file content captured from all the stream's layers
+    /// and held until its images are put together (each image then keeps
+    /// at most `max_captured_bytes` of it).
+    pub max_stream_captured_bytes: u64,
     /// Size of a package database read for packages.
     pub max_package_db: u64,
     /// File content kept per image, all files together.
@@ -88,6 +100,8 @@ impl Default for ReadOptions {
             max_layer_bytes: 64 << 30,
             max_total_bytes: 64 << 30,
             max_metadata_bytes: 16 << 20,
+            max_kept_bytes: 64 << 20,
+            max_stream_captured_bytes: 256 << 20,
             max_package_db: 64 << 20,
             max_captured_bytes: 256 << 20,
             max_images: 1024,
@@ -136,6 +150,98 @@ pub fn open_reader<R: Read + Seek + Send + 'static>(
 ) -> Result<Vec<Result<ImageSpec, ImageError>>, ImageError> {
     let src = LockedRange::new(reader).map_err(|e| ImageError::new(K::Io, name, e.to_string()))?;
     read_range(Box::new(src), name, opts)
+}
+
+/// Like [`open_reader`], for a source read once from start to end, that
+/// cannot seek: `docker save` or `GET /images/{id}/get` output, a pipe.
+///
+/// Nothing is written anywhere and the archive is never held whole: small
+/// members that are not layers (manifests, configs) are kept until the
+/// end, within [`ReadOptions::max_kept_bytes`]; every other member is read
+/// as a layer as it streams past, whatever the order of the members, and
+/// reduced to what the seekable reader keeps of it. The images are then put
+/// together as [`open_reader`] does, with the same result, with these
+/// exceptions, all about files rules read (users, packages, OS release,
+/// sudoers) that a seekable read finds in a second pass:
+///
+/// - such a file behind a link (`/etc/passwd -> /opt/x/passwd`, a
+///   hardlinked package database) is read only when the file linked to has
+///   the same base name (or a `-name` / `_name` suffix, or sits in a
+///   `status.d` / `sudoers.d` directory), since the stream is past it when
+///   the link is resolved;
+/// - beyond [`ReadOptions::max_stream_captured_bytes`] of captured content
+///   over the whole stream, further files are not captured.
+///
+/// Layers are read one at a time.
+///
+/// A stream that ends early is not an error as such: the images whose
+/// members it cut or never reached have a [`ImageErrorKind::Truncated`]
+/// error (the whole input has one when no manifest came).
+pub fn read_stream<R: Read>(
+    reader: R,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<Vec<Result<ImageSpec, ImageError>>, ImageError> {
+    let mut reader = reader;
+    let mut head = [0u8; 512];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(ImageError::new(
+                    K::Io,
+                    name,
+                    format!("reading the archive failed: {e}"),
+                ));
+            }
+        }
+    }
+    check_head(&head[..got], name)?;
+    let src = std::io::Cursor::new(head).chain(reader);
+    let store = StreamStore::read(src, opts).map_err(|r| r.into_error(name))?;
+    let cut = store.was_cut();
+    match read_store(&Store::Stream(store), name, opts, false) {
+        Err(e) if cut && e.kind == K::NotAnImage => Err(ImageError::new(
+            K::Truncated,
+            name,
+            format!(
+                "the stream ended early, without the end of the archive: {}",
+                e.message
+            ),
+        )),
+        r => r,
+    }
+}
+
+/// The checks of an archive's first 512 bytes (`head`, shorter when the
+/// input is): not compressed, a tar header.
+fn check_head(head: &[u8], name: &str) -> Result<(), ImageError> {
+    if head.len() >= 4 && (head.starts_with(&[0x1f, 0x8b]) || head[..4] == [0x28, 0xb5, 0x2f, 0xfd])
+    {
+        return Err(ImageError::new(
+            K::Unsupported,
+            name,
+            "a compressed archive: decompress it first (e.g. `gunzip` / `zstd -d`)",
+        ));
+    }
+    let Ok(head) = <&[u8; 512]>::try_from(head) else {
+        return Err(ImageError::new(
+            K::NotAnImage,
+            name,
+            "too short to be an image archive",
+        ));
+    };
+    if !is_tar_header(head) {
+        return Err(ImageError::new(
+            K::NotAnImage,
+            name,
+            "not a tar archive or OCI layout",
+        ));
+    }
+    Ok(())
 }
 
 /// `true` when `path` looks like an image archive or OCI layout: a tar
@@ -216,32 +322,16 @@ fn read_range(
     name: &str,
     opts: &ReadOptions,
 ) -> Result<Vec<Result<ImageSpec, ImageError>>, ImageError> {
-    let mut magic = [0u8; 4];
-    if src.len() >= 4
-        && read_exact_at(&*src, &mut magic)
-        && (magic.starts_with(&[0x1f, 0x8b]) || magic == [0x28, 0xb5, 0x2f, 0xfd])
-    {
-        return Err(ImageError::new(
-            K::Unsupported,
-            name,
-            "a compressed archive: decompress it first (e.g. `gunzip` / `zstd -d`)",
-        ));
-    }
     let mut head = [0u8; 512];
-    if !read_head(&*src, &mut head) {
+    let got = (src.len().min(512)) as usize;
+    if !read_exact_at(&*src, &mut head[..got]) {
         return Err(ImageError::new(
             K::NotAnImage,
             name,
             "too short to be an image archive",
         ));
     }
-    if !is_tar_header(&head) {
-        return Err(ImageError::new(
-            K::NotAnImage,
-            name,
-            "not a tar archive or OCI layout",
-        ));
-    }
+    check_head(&head[..got], name)?;
     let tar = TarStore::index(src, opts.max_archive_members).map_err(|r| r.into_error(name))?;
     read_store(&Store::Tar(tar), name, opts, false)
 }
@@ -649,7 +739,11 @@ fn read_image(
     }
 
     // Stream the layers (in parallel when allowed) and apply them in order.
+    // A stream's layers were scanned as it went by: applying them is all
+    // that is left, in order.
+    let streamed = matches!(store, Store::Stream(_));
     let threads = match opts.threads {
+        _ if streamed => 1,
         0 => std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(4),
@@ -666,10 +760,13 @@ fn read_image(
     let full = ScanMode {
         full: true,
         extra: None,
+        held: None,
     };
     let n = plan.layers.len();
-    let accept = |acc: &mut Acc, i: usize, res: Result<LayerScan, Raw>| {
-        acc.accept(i, res, plan, &config.diff_ids, opts)
+    let accept = |acc: &mut Acc, i: usize, res: Result<Arc<LayerScan>, Raw>| {
+        // Streamed layers were scanned outside the image's captured budget.
+        let captured = streamed.then_some((&budget.captured, opts.max_captured_bytes));
+        acc.accept(i, res, plan, &config.diff_ids, opts, captured)
             .map_err(|r| r.into_error(name).image(reference.clone()))
     };
     if threads == 1 || n <= 1 {
@@ -685,7 +782,7 @@ fn read_image(
         let abort = AtomicBool::new(false);
         let applied = (Mutex::new(0usize), Condvar::new());
         std::thread::scope(|s| -> Result<(), ImageError> {
-            let (tx, rx) = mpsc::channel::<(usize, Result<LayerScan, Raw>)>();
+            let (tx, rx) = mpsc::channel::<(usize, Result<Arc<LayerScan>, Raw>)>();
             for _ in 0..threads.min(n) {
                 let tx = tx.clone();
                 let (next, abort, applied, budget, full) =
@@ -713,7 +810,7 @@ fn read_image(
                 });
             }
             drop(tx);
-            let mut pending: BTreeMap<usize, Result<LayerScan, Raw>> = BTreeMap::new();
+            let mut pending: BTreeMap<usize, Result<Arc<LayerScan>, Raw>> = BTreeMap::new();
             let mut want = 0usize;
             let stop = |e: ImageError| {
                 abort.store(true, Ordering::SeqCst);
@@ -805,14 +902,16 @@ struct Acc {
 }
 
 impl Acc {
-    /// Verifies layer `i`'s digests and applies it to the view.
+    /// Verifies layer `i`'s digests and applies it to the view
+    /// (`captured`: see [`Tree::apply`]).
     fn accept(
         &mut self,
         i: usize,
-        res: Result<LayerScan, Raw>,
+        res: Result<Arc<LayerScan>, Raw>,
         plan: &Plan,
         diff_ids: &[String],
         opts: &ReadOptions,
+        captured: Option<(&AtomicU64, u64)>,
     ) -> Result<(), Raw> {
         let lp = &plan.layers[i];
         let want_diff = diff_ids.get(i);
@@ -825,7 +924,7 @@ impl Acc {
             r.layer = Some(layer_name.clone());
             r
         };
-        let mut scan = res.map_err(tag)?;
+        let scan = res.map_err(tag)?;
         if opts.verify_digests {
             if let Some(d) = &lp.digest
                 && d.starts_with("sha256:")
@@ -871,14 +970,19 @@ impl Acc {
             uncompressed_size: scan.uncompressed_size,
             entries: scan.entries,
         };
-        if self.tree.apply(i as u32, &mut scan).is_err() {
+        let mut applied = Vec::new();
+        if self
+            .tree
+            .apply(i as u32, &scan, captured, &mut applied)
+            .is_err()
+        {
             return Err(tag(Raw::new(
                 K::LimitExceeded,
                 format!("more than {} files in the image", opts.max_entries),
             )));
         }
         let lid = info.id().to_string();
-        for a in scan.anomalies {
+        for a in scan.anomalies.iter().cloned().chain(applied) {
             self.anomalies.push(LayerAnomaly {
                 layer: i,
                 layer_digest: lid.clone(),
@@ -887,8 +991,8 @@ impl Acc {
                 detail: a.detail,
             });
         }
-        for s in scan.secrets {
-            self.secrets.push((i, lid.clone(), s));
+        for s in &scan.secrets {
+            self.secrets.push((i, lid.clone(), s.clone()));
         }
         self.layers.push(info);
         Ok(())
@@ -902,7 +1006,7 @@ fn scan_guarded(
     opts: &ReadOptions,
     budget: &Budget,
     mode: &ScanMode<'_>,
-) -> Result<LayerScan, Raw> {
+) -> Result<Arc<LayerScan>, Raw> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         scan_one(store, lp, opts, budget, mode)
     }))
@@ -920,9 +1024,12 @@ fn scan_one(
     opts: &ReadOptions,
     budget: &Budget,
     mode: &ScanMode<'_>,
-) -> Result<LayerScan, Raw> {
+) -> Result<Arc<LayerScan>, Raw> {
+    if let Store::Stream(s) = store {
+        return s.layer(&lp.member, opts, budget);
+    }
     let (mut r, _) = store.open(&lp.member)?;
-    layer::scan_layer(&mut *r, opts, budget, mode)
+    layer::scan_layer(&mut *r, opts, budget, mode).map(Arc::new)
 }
 
 /// Files rules read that are links (a symlinked or hardlinked package
@@ -973,17 +1080,13 @@ fn second_pass(store: &Store, plan: &Plan, opts: &ReadOptions, tree: &mut Tree) 
             continue;
         };
         let set: HashSet<String> = paths.keys().cloned().collect();
-        let mode = ScanMode {
-            full: false,
-            extra: Some(&set),
+        let found = match store {
+            // A stream cannot be read again: its scans kept these files.
+            Store::Stream(s) => s.recapture(&lp.member, &set, opts),
+            _ => rescan(store, lp, &set, opts),
         };
-        let budget = Budget::new();
-        let Ok(mut scan) = scan_one(store, lp, opts, &budget, &mode) else {
-            continue;
-        };
-        let _ = scan.changes.drain_each(|ch| -> Result<(), ()> {
-            if let (Some((bytes, truncated)), Some(nodes)) = (ch.content, paths.get(ch.path)) {
-                let bytes: std::sync::Arc<[u8]> = std::sync::Arc::from(bytes);
+        for (path, (bytes, truncated)) in found {
+            if let Some(nodes) = paths.get(&path) {
                 for &n in nodes {
                     tree.content.insert(
                         n,
@@ -994,7 +1097,32 @@ fn second_pass(store: &Store, plan: &Plan, opts: &ReadOptions, tree: &mut Tree) 
                     );
                 }
             }
-            Ok(())
-        });
+        }
     }
+}
+
+/// Reads layer `lp` again, capturing the regular files at `paths`.
+fn rescan(
+    store: &Store,
+    lp: &LayerPlan,
+    paths: &HashSet<String>,
+    opts: &ReadOptions,
+) -> Vec<(String, layer::Captured)> {
+    let mode = ScanMode {
+        full: false,
+        extra: Some(paths),
+        held: None,
+    };
+    let budget = Budget::new();
+    let Ok(scan) = scan_one(store, lp, opts, &budget, &mode) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let _ = scan.changes.each(|ch| -> Result<(), ()> {
+        if let Some(c) = ch.content {
+            out.push((ch.path.to_string(), c.clone()));
+        }
+        Ok(())
+    });
+    out
 }

@@ -3,6 +3,7 @@
 //! parallel; or an OCI layout directory on disk.
 
 use crate::error::{ImageErrorKind as K, Raw, raw_from_io};
+use crate::stream::StreamStore;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -186,6 +187,79 @@ pub(crate) fn clean_rel(name: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// The error for a member the archive ends inside of.
+pub(crate) fn truncated_member(member: &str) -> Raw {
+    Raw::new(K::Truncated, "the archive ends inside this member").at(member)
+}
+
+/// Resolves a member name through in-archive symlinks and hardlinks, in
+/// any map of members: `kind` tells a member's kind, `file_ok` checks a
+/// regular file found (e.g. that the archive holds all of it), `missing`
+/// makes the error for a name that is not there.
+pub(crate) fn resolve_in<'m, M>(
+    members: &'m HashMap<String, M>,
+    name: &str,
+    kind: impl Fn(&M) -> &MemberKind,
+    file_ok: impl Fn(&M, &str) -> Result<(), Raw>,
+    missing: impl Fn(&str) -> Raw,
+) -> Result<(&'m M, String), Raw> {
+    let mut cur = clean_rel(name)
+        .ok_or_else(|| Raw::new(K::PathEscape, "reference leaves the archive root").at(name))?;
+    for _ in 0..16 {
+        let m = members.get(&cur).ok_or_else(|| missing(&cur))?;
+        let next = match kind(m) {
+            MemberKind::File => {
+                file_ok(m, &cur)?;
+                return Ok((m, cur));
+            }
+            MemberKind::Symlink(t) => {
+                let base = match cur.rfind('/') {
+                    Some(i) if !t.starts_with('/') => &cur[..i + 1],
+                    _ => "",
+                };
+                format!("{base}{t}")
+            }
+            MemberKind::Hardlink(t) => t.clone(),
+            MemberKind::Dir | MemberKind::Other => {
+                return Err(Raw::new(K::Malformed, "not a regular file").at(&cur));
+            }
+        };
+        cur = clean_rel(&next).ok_or_else(|| {
+            Raw::new(
+                K::PathEscape,
+                format!("link `{next}` leaves the archive root"),
+            )
+            .at(&cur)
+        })?;
+    }
+    Err(Raw::new(K::Malformed, "too many links").at(name))
+}
+
+/// A member's kind from its tar header.
+pub(crate) fn member_kind<R: Read>(entry: &tar::Entry<'_, R>) -> MemberKind {
+    let link = || {
+        entry
+            .link_name_bytes()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    match entry.header().entry_type() {
+        tar::EntryType::Regular | tar::EntryType::Continuous => MemberKind::File,
+        tar::EntryType::Directory => MemberKind::Dir,
+        tar::EntryType::Symlink => MemberKind::Symlink(link()),
+        tar::EntryType::Link => MemberKind::Hardlink(link()),
+        _ => MemberKind::Other,
+    }
+}
+
+/// The error for more members than `max`.
+pub(crate) fn too_many_members(max: u64) -> Raw {
+    Raw::new(
+        K::LimitExceeded,
+        format!("more than {max} members in the archive"),
+    )
+}
+
 impl TarStore {
     pub fn index(src: Box<dyn RangeRead>, max_members: u64) -> Result<Self, Raw> {
         let total = src.len();
@@ -199,10 +273,7 @@ impl TarStore {
                 let entry = entry.map_err(|e| raw_from_io(&e))?;
                 count += 1;
                 if count > max_members {
-                    return Err(Raw::new(
-                        K::LimitExceeded,
-                        format!("more than {max_members} members in the archive"),
-                    ));
+                    return Err(too_many_members(max_members));
                 }
                 let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
                 let Some(clean) = clean_rel(&name) else {
@@ -211,19 +282,7 @@ impl TarStore {
                 };
                 let size = entry.size();
                 let offset = entry.raw_file_position();
-                let link = || {
-                    entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default()
-                };
-                let kind = match entry.header().entry_type() {
-                    tar::EntryType::Regular | tar::EntryType::Continuous => MemberKind::File,
-                    tar::EntryType::Directory => MemberKind::Dir,
-                    tar::EntryType::Symlink => MemberKind::Symlink(link()),
-                    tar::EntryType::Link => MemberKind::Hardlink(link()),
-                    _ => MemberKind::Other,
-                };
+                let kind = member_kind(&entry);
                 members.insert(clean, Member { offset, size, kind });
             }
         }
@@ -232,43 +291,18 @@ impl TarStore {
 
     /// Resolves a member name through in-archive symlinks and hardlinks.
     fn resolve(&self, name: &str) -> Result<(&Member, String), Raw> {
-        let mut cur = clean_rel(name)
-            .ok_or_else(|| Raw::new(K::PathEscape, "reference leaves the archive root").at(name))?;
-        for _ in 0..16 {
-            let m = self
-                .members
-                .get(&cur)
-                .ok_or_else(|| Raw::new(K::MissingBlob, "not in the archive").at(&cur))?;
-            let next = match &m.kind {
-                MemberKind::File => {
-                    if m.offset.saturating_add(m.size) > self.src.len() {
-                        return Err(
-                            Raw::new(K::Truncated, "the archive ends inside this member").at(&cur),
-                        );
-                    }
-                    return Ok((m, cur));
+        resolve_in(
+            &self.members,
+            name,
+            |m| &m.kind,
+            |m, cur| {
+                if m.offset.saturating_add(m.size) > self.src.len() {
+                    return Err(truncated_member(cur));
                 }
-                MemberKind::Symlink(t) => {
-                    let base = match cur.rfind('/') {
-                        Some(i) if !t.starts_with('/') => &cur[..i + 1],
-                        _ => "",
-                    };
-                    format!("{base}{t}")
-                }
-                MemberKind::Hardlink(t) => t.clone(),
-                MemberKind::Dir | MemberKind::Other => {
-                    return Err(Raw::new(K::Malformed, "not a regular file").at(&cur));
-                }
-            };
-            cur = clean_rel(&next).ok_or_else(|| {
-                Raw::new(
-                    K::PathEscape,
-                    format!("link `{next}` leaves the archive root"),
-                )
-                .at(&cur)
-            })?;
-        }
-        Err(Raw::new(K::Malformed, "too many links").at(name))
+                Ok(())
+            },
+            |cur| Raw::new(K::MissingBlob, "not in the archive").at(cur),
+        )
     }
 
     pub fn exists(&self, name: &str) -> bool {
@@ -336,6 +370,8 @@ impl DirStore {
 pub(crate) enum Store {
     Tar(TarStore),
     Dir(DirStore),
+    /// An archive read once from a stream, its members already handled.
+    Stream(StreamStore),
 }
 
 impl Store {
@@ -343,6 +379,7 @@ impl Store {
         match self {
             Store::Tar(t) => t.exists(name),
             Store::Dir(d) => d.exists(name),
+            Store::Stream(s) => s.exists(name),
         }
     }
 
@@ -350,11 +387,15 @@ impl Store {
         match self {
             Store::Tar(t) => t.open(name),
             Store::Dir(d) => d.open(name),
+            Store::Stream(s) => s.open(name),
         }
     }
 
     /// Reads a small member whole (JSON files), refusing more than `cap`.
     pub fn read_small(&self, name: &str, cap: u64) -> Result<Vec<u8>, Raw> {
+        if let Store::Stream(s) = self {
+            return s.read_small(name, cap);
+        }
         let (r, size) = self.open(name)?;
         if size > cap {
             return Err(Raw::new(

@@ -13,6 +13,7 @@ use hashbrown::HashTable;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use stockade_core::AnomalyKind;
 
 const NONE: u32 = u32::MAX;
@@ -314,7 +315,20 @@ impl Tree {
 
     /// Applies one layer: whiteouts and opaque markers first (they only
     /// hide lower layers), then the layer's entries in tar order.
-    pub fn apply(&mut self, layer: u32, scan: &mut LayerScan) -> Result<(), Full> {
+    /// Anomalies found on the way (hardlinks to nothing) go to `anomalies`.
+    ///
+    /// `captured` replays the image's captured-content budget (used, cap)
+    /// over a layer scanned outside it (a stream's layers are scanned before
+    /// it is known which images use them): a capture is kept only when the
+    /// budget, charged in layer and tar order, still holds it, as when the
+    /// image's layers are scanned one after the other.
+    pub fn apply(
+        &mut self,
+        layer: u32,
+        scan: &LayerScan,
+        captured: Option<(&AtomicU64, u64)>,
+        anomalies: &mut Vec<Anomaly>,
+    ) -> Result<(), Full> {
         for d in &scan.opaques {
             if let Some(n) = self.lookup_literal(d)
                 && self.nodes[n as usize].kind == Kind::Dir
@@ -327,10 +341,15 @@ impl Tree {
                 self.kill(n);
             }
         }
-        let LayerScan {
-            changes, anomalies, ..
-        } = scan;
-        changes.drain_each(|ch| self.apply_change(layer, ch, anomalies))
+        scan.changes.each(|mut ch| {
+            if let (Some((used, cap)), Some(charge)) = (captured, ch.capture) {
+                let before = used.fetch_add(charge, Ordering::Relaxed);
+                if before.saturating_add(charge) > cap {
+                    ch.content = None;
+                }
+            }
+            self.apply_change(layer, ch, anomalies)
+        })
     }
 
     fn apply_change(
@@ -349,7 +368,7 @@ impl Tree {
         let mut data_from = None;
         let mut link = None;
         if kind == Kind::Hardlink {
-            let target = ch.link.as_deref().unwrap_or("");
+            let target = ch.link.unwrap_or("");
             let t = self
                 .resolve(target, false)
                 .filter(|&t| !matches!(self.nodes[t as usize].kind, Kind::Dir));
@@ -373,7 +392,7 @@ impl Tree {
                 }
             }
         } else if kind == Kind::Symlink {
-            link = ch.link;
+            link = ch.link.map(Box::from);
         }
         let parent = self.ensure_dir(dir, layer)?;
         let existing = self.child(parent, base);
@@ -414,8 +433,8 @@ impl Tree {
             self.content.insert(
                 id,
                 Content {
-                    bytes: Arc::from(bytes),
-                    truncated,
+                    bytes: bytes.clone(),
+                    truncated: *truncated,
                 },
             );
         } else if let Some(src) = data_from
@@ -483,7 +502,7 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::Changes;
+    use crate::layer::{Changes, EntryExtra};
 
     enum C {
         F(&'static str),
@@ -499,15 +518,19 @@ mod tests {
                 C::D(p) => (p, Kind::Dir, None),
                 C::S(p, to) => (p, Kind::Symlink, Some(to.to_string())),
             };
-            ch.push(p, k, 0o644, 0, 0, 1, l, None).unwrap();
+            let x = EntryExtra {
+                link: l,
+                ..EntryExtra::default()
+            };
+            ch.push(p, k, 0o644, 0, 0, 1, x).unwrap();
         }
-        let mut s = LayerScan {
+        let s = LayerScan {
             changes: ch,
             whiteouts: wh.iter().map(|w| (*w).into()).collect(),
             opaques: opq.iter().map(|w| (*w).into()).collect(),
             ..LayerScan::default()
         };
-        t.apply(layer, &mut s).unwrap();
+        t.apply(layer, &s, None, &mut Vec::new()).unwrap();
     }
 
     #[test]
@@ -578,13 +601,21 @@ mod tests {
         let mut t = Tree::new(16);
         let mut ch = Changes::default();
         for i in 0..40 {
-            ch.push(&format!("f{i}"), Kind::File, 0o644, 0, 0, 0, None, None)
-                .unwrap();
+            ch.push(
+                &format!("f{i}"),
+                Kind::File,
+                0o644,
+                0,
+                0,
+                0,
+                EntryExtra::default(),
+            )
+            .unwrap();
         }
-        let mut s = LayerScan {
+        let s = LayerScan {
             changes: ch,
             ..LayerScan::default()
         };
-        assert!(t.apply(0, &mut s).is_err());
+        assert!(t.apply(0, &s, None, &mut Vec::new()).is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! Peak memory while reading a 2 GiB layer.
+//! Peak memory while reading a 2 GiB layer, a million entries, and a
+//! 3 GiB `docker save` stream read once through a pipe.
 //!
 //! The layer is a multi-member gzip stream (legal in layers, and what
 //! `MultiGzDecoder` reads): one small member per tar header, then the same
@@ -7,9 +8,10 @@
 //! never materialises the 2 GiB. The read runs in a child process (this
 //! test binary again) so that its peak RSS (`VmHWM`) is measured alone.
 
-use std::io::{Cursor, Write};
+use sha2::{Digest, Sha256};
+use std::io::{Cursor, Read, Write};
 use std::process::Command;
-use stockade_image::{ReadOptions, open_reader};
+use stockade_image::{ReadOptions, open_reader, read_stream};
 
 const FILES: u64 = 2048;
 const FILE_SIZE: u64 = 1 << 20;
@@ -140,6 +142,157 @@ fn child_many() {
     );
 }
 
+/// Files of 1 MiB in the streamed layer: 3 GiB of plain tar.
+const STREAM_FILES: u64 = 3072;
+
+/// A plain tar layer generated on the fly, hashed as it goes: 1 MiB
+/// files of zeros, then `/etc/passwd`, then the end-of-archive blocks.
+struct LayerGen {
+    next_file: u64,
+    pending: Vec<u8>,
+    at: usize,
+    zeros: u64,
+    done: bool,
+    hasher: Sha256,
+}
+
+impl LayerGen {
+    const PASSWD: &'static [u8] = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n";
+
+    fn new() -> Self {
+        LayerGen {
+            next_file: 0,
+            pending: Vec::new(),
+            at: 0,
+            zeros: 0,
+            done: false,
+            hasher: Sha256::new(),
+        }
+    }
+
+    fn len() -> u64 {
+        STREAM_FILES * (512 + FILE_SIZE) + 512 + 512 + 1024
+    }
+
+    fn header(path: &str, size: u64) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        h.set_path(path).unwrap();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        h
+    }
+
+    /// Refills `pending` / `zeros`; false at the end.
+    fn refill(&mut self) -> bool {
+        if self.next_file < STREAM_FILES {
+            let h = Self::header(
+                &format!(
+                    "srv/data/{:03}/chunk-{:05}",
+                    self.next_file % 100,
+                    self.next_file
+                ),
+                FILE_SIZE,
+            );
+            self.pending = h.as_bytes().to_vec();
+            self.zeros = FILE_SIZE;
+            self.next_file += 1;
+        } else if !self.done {
+            let mut tail = Self::header("etc/passwd", Self::PASSWD.len() as u64)
+                .as_bytes()
+                .to_vec();
+            tail.extend_from_slice(Self::PASSWD);
+            tail.resize(512 + 512 + 1024, 0);
+            self.pending = tail;
+            self.done = true;
+        } else {
+            return false;
+        }
+        self.at = 0;
+        true
+    }
+
+    fn diff_id(&self) -> String {
+        let out = self.hasher.clone().finalize();
+        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+}
+
+impl Read for LayerGen {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at >= self.pending.len() && self.zeros == 0 && !self.refill() {
+            return Ok(0);
+        }
+        let n = if self.at < self.pending.len() {
+            let n = buf.len().min(self.pending.len() - self.at);
+            buf[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+            self.at += n;
+            n
+        } else {
+            let n = buf.len().min(self.zeros as usize);
+            buf[..n].fill(0);
+            self.zeros -= n as u64;
+            n
+        };
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Writes a `docker save` archive to `w` as Docker writes it: the layer
+/// first, then its config (with the layer's real diff id) and the
+/// manifest, which a streaming reader meets only at the end.
+fn write_save_stream(w: impl Write) {
+    let mut b = tar::Builder::new(w);
+    let mut h = tar::Header::new_gnu();
+    h.set_size(LayerGen::len());
+    h.set_mode(0o644);
+    let mut layer = LayerGen::new();
+    b.append_data(&mut h, "big/layer.tar", &mut layer).unwrap();
+    let cfg = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"User": "app"},
+        "rootfs": {"type": "layers", "diff_ids": [layer.diff_id()]},
+    }))
+    .unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!([
+        {"Config": "config.json", "RepoTags": ["big:stream"], "Layers": ["big/layer.tar"]}
+    ]))
+    .unwrap();
+    for (p, d) in [("config.json", &cfg[..]), ("manifest.json", &manifest[..])] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(d.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, p, d).unwrap();
+    }
+    b.into_inner().unwrap().flush().unwrap();
+}
+
+fn child_stream() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = vm_hwm_kib();
+    let t = std::thread::spawn(move || write_save_stream(std::io::BufWriter::new(writer)));
+    let mut v = read_stream(reader, "pipe", &ReadOptions::default()).unwrap();
+    t.join().unwrap();
+    let spec = v.remove(0).unwrap();
+    assert_eq!(spec.layers[0].uncompressed_size, LayerGen::len());
+    // The diff id in the config was checked against the stream.
+    assert_eq!(
+        spec.layers[0].diff_id,
+        spec.config.diff_ids.first().cloned()
+    );
+    assert_eq!(spec.stats.regular_files, STREAM_FILES + 1);
+    assert_eq!(spec.users.len(), 2);
+    println!(
+        "MEMORY-RESULT stream_bytes={} before_kib={before} peak_kib={}",
+        LayerGen::len() + 4096,
+        vm_hwm_kib()
+    );
+}
+
 /// Runs `test` in a child process and returns its peak RSS in KiB.
 fn peak_of_child(test: &str) -> u64 {
     let out = Command::new(std::env::current_exe().unwrap())
@@ -193,4 +346,15 @@ fn million_files_view_stays_small() {
     let peak = peak_of_child("million_files_view_stays_small");
     // Peak of the whole read: the layer's entry list plus the merged view.
     assert!(peak < 256 * 1024, "peak RSS {peak} KiB for a million files");
+}
+
+#[test]
+#[ignore = "streams 3 GiB through a pipe; run explicitly with --release -- --ignored"]
+fn three_gib_stream_read_once_stays_under_100_mb() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        child_stream();
+        return;
+    }
+    let peak = peak_of_child("three_gib_stream_read_once_stays_under_100_mb");
+    assert!(peak < 100 * 1024, "peak RSS {peak} KiB is over 100 MB");
 }

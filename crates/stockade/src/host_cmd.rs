@@ -37,13 +37,14 @@ pub struct HostArgs {
     /// Judge stopped containers too (default: running ones).
     #[arg(long, short = 'a')]
     pub all: bool,
-    /// Also judge each image in use with the image rules (exported through the API into
-    /// memory, never written to disk).
+    /// Also judge each image in use with the image rules (its export streamed from the API
+    /// through the image reader once: never held whole in memory, never written to disk).
     #[arg(long)]
     pub images: bool,
-    /// With --images: skip images whose export is larger than this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 512)]
-    pub max_image_mib: u64,
+    /// With --images: skip images larger than this many MiB (default: no limit; memory stays
+    /// bounded whatever the size).
+    #[arg(long, value_name = "MIB")]
+    pub max_image_mib: Option<u64>,
     /// Only containers matching `label=KEY` or `label=KEY=VALUE` (repeatable; all must match).
     #[arg(long, value_name = "label=KEY[=VALUE]")]
     pub filter: Vec<String>,
@@ -290,23 +291,27 @@ fn audit(
         p.finish_and_clear();
     }
     if a.images {
-        audit_images(client, &images, a.max_image_mib << 20, cx, policy, &mut out);
+        let max_bytes = a.max_image_mib.map(|m| m.saturating_mul(1 << 20));
+        audit_images(client, &images, max_bytes, cx, policy, &mut out);
     }
     out
 }
 
-/// Exports each image (`GET /images/{id}/get`) into memory, at most
-/// `max_bytes`, and judges it with the image rules. The image reader needs
-/// a seekable archive; nothing is written to disk.
+/// Streams each image's export (`GET /images/{id}/get`, a `docker save`
+/// tar) through the image reader as it arrives, once, and judges it with
+/// the image rules: nothing is written to disk and the archive is never
+/// held whole, whatever the image's size. With `max_bytes`, images larger
+/// than that (by the daemon's count, or by the export as it streams) are
+/// skipped.
 fn audit_images(
     client: &BlockingClient,
     images: &BTreeMap<String, String>,
-    max_bytes: u64,
+    max_bytes: Option<u64>,
     cx: &Ctx,
     policy: &Policy,
     out: &mut Audit,
 ) {
-    use std::io::Read;
+    let mib = |b: u64| b >> 20;
     for (id, name) in images {
         // A name keeps the tags in the archive; an id-only reference (or a
         // name that now points elsewhere) is exported by id.
@@ -316,21 +321,23 @@ fn audit_images(
                 .is_ok_and(|i| i.id.as_deref() == Some(id.as_str()))
         };
         let what = if by_name { name.as_str() } else { id.as_str() };
-        let size = client
-            .image(id)
-            .ok()
-            .and_then(|i| i.size)
-            .unwrap_or(0)
-            .max(0) as u64;
-        if size > max_bytes {
-            eprintln!(
-                "stockade: image {what} skipped: {} MiB, more than --max-image-mib {}",
-                size >> 20,
-                max_bytes >> 20
-            );
-            continue;
+        if let Some(max) = max_bytes {
+            let size = client
+                .image(id)
+                .ok()
+                .and_then(|i| i.size)
+                .unwrap_or(0)
+                .max(0) as u64;
+            if size > max {
+                eprintln!(
+                    "stockade: image {what} skipped: {} MiB, more than --max-image-mib {}",
+                    mib(size),
+                    mib(max)
+                );
+                continue;
+            }
         }
-        let mut stream = match client.export_image(what) {
+        let stream = match client.export_image(what) {
             Ok(s) => s,
             Err(e) => {
                 out.errors.push(InputError::new(
@@ -341,26 +348,21 @@ fn audit_images(
                 continue;
             }
         };
-        let mut buf = Vec::with_capacity(size.min(max_bytes) as usize);
-        let read = (&mut stream).take(max_bytes + 1).read_to_end(&mut buf);
-        drop(stream);
-        if let Err(e) = read {
-            out.errors.push(InputError::new(
-                format!("image {what}"),
-                None,
-                format!("export interrupted: {e}"),
-            ));
-            continue;
-        }
-        if buf.len() as u64 > max_bytes {
+        let mut capped = Capped {
+            inner: stream,
+            left: max_bytes,
+            over: false,
+        };
+        let opts = stockade_image::ReadOptions::default();
+        let results = stockade_image::read_stream(&mut capped, what, &opts);
+        if capped.over {
             eprintln!(
                 "stockade: image {what} skipped: its export is larger than --max-image-mib {}",
-                max_bytes >> 20
+                max_bytes.map_or(0, mib)
             );
             continue;
         }
-        let opts = stockade_image::ReadOptions::default();
-        match stockade_image::open_reader(std::io::Cursor::new(buf), what, &opts) {
+        match results {
             Ok(results) => {
                 for r in results {
                     match r {
@@ -373,6 +375,38 @@ fn audit_images(
             }
             Err(e) => out.errors.push(e.to_input_error()),
         }
+    }
+}
+
+/// A stream that fails once more than `left` bytes have come (no cap when
+/// `None`), noting it.
+struct Capped<R> {
+    inner: R,
+    left: Option<u64>,
+    over: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some(left) = self.left else {
+            return self.inner.read(buf);
+        };
+        if left == 0 && !buf.is_empty() {
+            // One byte more than allowed tells a stream that ends here
+            // from one that goes on.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => {
+                    self.over = true;
+                    Err(std::io::Error::other("the export exceeds --max-image-mib"))
+                }
+            };
+        }
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left = Some(left - got as u64);
+        Ok(got)
     }
 }
 

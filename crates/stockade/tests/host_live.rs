@@ -721,8 +721,9 @@ fn exit_codes_formats_and_selection() {
         .unwrap();
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
-    // --images: the image in use is exported into memory and judged by
-    // the image rules (it sets no user: SKD301), located by its reference.
+    // --images: the image in use is streamed from its export through the
+    // image reader and judged by the image rules (it sets no user: SKD301),
+    // located by its reference.
     let out = bin()
         .args([
             "host", "--filter", &label, "--all", "--images", "--select", "SKD301", "--format",

@@ -348,26 +348,103 @@ impl Oci {
     }
 }
 
-pub fn read(
-    bytes: Vec<u8>,
-) -> Result<
+pub type Results = Result<
     Vec<Result<stockade_image::ImageSpec, stockade_image::ImageError>>,
     stockade_image::ImageError,
-> {
-    stockade_image::open_reader(
-        Cursor::new(bytes),
+>;
+
+/// A reader that cannot seek and hands out odd-sized pieces, like a socket.
+pub struct OneWay<R> {
+    pub inner: R,
+    pub chunk: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for OneWay<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.chunk);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+/// Reads `bytes` with the streaming reader, from a non-seekable source.
+pub fn read_stream_with(bytes: Vec<u8>, opts: &stockade_image::ReadOptions) -> Results {
+    stockade_image::read_stream(
+        OneWay {
+            inner: Cursor::new(bytes),
+            chunk: 7919,
+        },
         "test.tar",
-        &stockade_image::ReadOptions::default(),
+        opts,
     )
 }
 
-pub fn read_with(
-    bytes: Vec<u8>,
-    opts: &stockade_image::ReadOptions,
-) -> Result<
-    Vec<Result<stockade_image::ImageSpec, stockade_image::ImageError>>,
-    stockade_image::ImageError,
-> {
+/// Results compared as values: each image as its JSON form, errors as is.
+pub fn comparable(r: &Results) -> Result<Vec<Result<serde_json::Value, String>>, String> {
+    match r {
+        Err(e) => Err(format!("{e:?}")),
+        Ok(v) => Ok(v
+            .iter()
+            .map(|x| match x {
+                Ok(spec) => Ok(serde_json::to_value(spec).unwrap()),
+                Err(e) => Err(format!("{e:?}")),
+            })
+            .collect()),
+    }
+}
+
+/// Asserts that the seekable and the streaming reader agree.
+pub fn assert_same(seekable: &Results, streamed: &Results, what: &str) {
+    let (a, b) = (comparable(seekable), comparable(streamed));
+    if a == b {
+        return;
+    }
+    let mut diff = String::new();
+    match (&a, &b) {
+        (Ok(x), Ok(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                match (p, q) {
+                    (Ok(serde_json::Value::Object(p)), Ok(serde_json::Value::Object(q))) => {
+                        for (k, v) in p {
+                            if q.get(k) != Some(v) {
+                                let show = |v: Option<&serde_json::Value>| {
+                                    let s = format!("{v:?}");
+                                    s.chars().take(1500).collect::<String>()
+                                };
+                                diff.push_str(&format!(
+                                    "image {i} field {k}:\n  seekable {}\n  streamed {}\n",
+                                    show(Some(v)),
+                                    show(q.get(k))
+                                ));
+                            }
+                        }
+                    }
+                    (p, q) if p != q => {
+                        diff.push_str(&format!("image {i}:\n  seekable {p:?}\n  streamed {q:?}\n"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => diff = format!("seekable {a:?}\nstreamed {b:?}"),
+    }
+    panic!("{what}: the streaming reader differs from the seekable one\n{diff}");
+}
+
+/// Reads `bytes` with the seekable reader (in-memory cursor) and, as a
+/// check, with the streaming reader too: both must give the same result.
+pub fn read(bytes: Vec<u8>) -> Results {
+    read_with(bytes, &stockade_image::ReadOptions::default())
+}
+
+pub fn read_with(bytes: Vec<u8>, opts: &stockade_image::ReadOptions) -> Results {
+    let streamed = read_stream_with(bytes.clone(), opts);
+    let seekable = read_seekable_with(bytes, opts);
+    assert_same(&seekable, &streamed, "archive");
+    seekable
+}
+
+/// The seekable reader alone.
+pub fn read_seekable_with(bytes: Vec<u8>, opts: &stockade_image::ReadOptions) -> Results {
     stockade_image::open_reader(Cursor::new(bytes), "test.tar", opts)
 }
 
