@@ -10,7 +10,9 @@
 //! Not flagged: values that come from elsewhere (`${DB_PASSWORD}`,
 //! including values a `.env` file fills in, since that file is not this
 //! one), paths (`/run/secrets/db`, `*_FILE` variables), empty values,
-//! booleans, and weak or placeholder values, which SKD228 reports. A
+//! booleans, an access key set next to its secret key (`MINIO_ACCESS_KEY`
+//! beside `MINIO_SECRET_KEY`: it names the account), and weak or
+//! placeholder values, which SKD228 reports. A
 //! default written in the file (`${DB_PASSWORD:-hunter2}`) is a literal.
 //!
 //! **Why it matters.** Compose files and scripts are committed, copied into
@@ -52,7 +54,8 @@
 //! ```
 
 use crate::container::secret_values::{
-    UserNames, embedded_password, literal_text, password_part, settings, weak_reason,
+    UserNames, embedded_password, is_paired_access_key, literal_text, password_part, settings,
+    weak_reason,
 };
 use crate::container::support::finding;
 use crate::meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
@@ -109,7 +112,7 @@ impl Rule for EnvSecrets {
                 );
                 continue;
             }
-            if !is_secret_name(s.name) {
+            if !is_secret_name(s.name) || is_paired_access_key(spec, s.name) {
                 continue;
             }
             if weak_reason(spec, &users, s.name, text).is_some() {
@@ -221,9 +224,16 @@ mod tests {
             "      - ASPNETCORE_URLS=http://+:8000\n",
             "      - AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n",
             "      - AUTH_METHOD=scram-sha-256\n",
+            // A record key's converter class, not a cryptographic key.
+            "      CONNECT_KEY_CONVERTER: org.apache.kafka.connect.storage.StringConverter\n",
+            // An access key next to its secret key is the account's name.
+            "      MINIO_ACCESS_KEY: storage-admin\n      MINIO_SECRET_KEY: ${MINIO_SECRET_KEY}\n",
         ] {
             let (_, f) = env(e);
             assert!(f.is_empty(), "{e}: {f:?}");
         }
+        // Without its secret key next to it, an access key is judged.
+        let (_, f) = env("      ACCESS_KEY: a8f3b2c9d1e7\n");
+        assert_eq!(severities(&f), vec![Severity::High]);
     }
 }

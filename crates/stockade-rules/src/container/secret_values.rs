@@ -79,6 +79,7 @@ const DEFAULTS: &[&str] = &[
     "rabbitmq",
     "guest",
     "secret",
+    "minio123",
 ];
 
 /// Placeholders that mean "nothing" rather than a password.
@@ -91,6 +92,35 @@ const NOTHING: &[&str] = &[
     "notset",
     "not-set",
 ];
+
+/// Whether `name` is an access key set next to its secret key
+/// (`MINIO_ACCESS_KEY` beside `MINIO_SECRET_KEY`, `S3_ACCESS_KEY` beside
+/// `S3_SECRET_ACCESS_KEY`): the access key identifies the account, like a
+/// user name, and the secret key is its password.
+pub(crate) fn is_paired_access_key(spec: &ContainerSpec, name: &str) -> bool {
+    let toks = name_tokens(name);
+    let prefix: &[String] = match toks.as_slice() {
+        [p @ .., a, k] if a == "access" && k == "key" => p,
+        [p @ .., ak] if ak == "accesskey" => p,
+        _ => return false,
+    };
+    if prefix.last().is_some_and(|t| t == "secret") {
+        return false;
+    }
+    spec.env.iter().any(|e| {
+        let t = name_tokens(&e.name.value);
+        t.len() > prefix.len()
+            && t[..prefix.len()] == *prefix
+            && matches!(
+                t[prefix.len()..]
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                ["secret", "key"] | ["secret", "access", "key"] | ["secretkey"]
+            )
+    })
+}
 
 fn is_user_name_var(name: &str) -> bool {
     let toks = name_tokens(name);
@@ -119,7 +149,7 @@ impl<'a> UserNames<'a> {
     pub fn of(spec: &'a ContainerSpec) -> Self {
         let mut map = HashMap::new();
         for e in &spec.env {
-            if !is_user_name_var(&e.name.value) {
+            if !is_user_name_var(&e.name.value) && !is_paired_access_key(spec, &e.name.value) {
                 continue;
             }
             if let Some(v) = e.value.as_ref().and_then(|x| x.value.known()) {

@@ -3,11 +3,15 @@
 //! common weak passwords (`root`, `password`, `admin`, `123456`, `postgres`,
 //! `guest` …), placeholders used as the real value (`changeme`, `example`,
 //! `xxx`), the examples from the images' documentation
-//! (`mysecretpassword`, `my-secret-pw`, `minioadmin`, `somewordpress`),
+//! (`mysecretpassword`, `my-secret-pw`, `minioadmin`, `minio123`,
+//! `somewordpress`),
 //! the image's own name (`GF_SECURITY_ADMIN_PASSWORD=grafana`), or the same
 //! value as the user or database name set next to it
 //! (`POSTGRES_USER=gitea`, `POSTGRES_PASSWORD=gitea`). `NEO4J_AUTH` is read
-//! as `user/password`. Values that come from interpolation are not judged.
+//! as `user/password`. An access key set next to its secret key
+//! (`MINIO_ACCESS_KEY` beside `MINIO_SECRET_KEY`) names the account, like a
+//! user name: it is not judged as a password, and a secret key equal to it
+//! is weak. Values that come from interpolation are not judged.
 //!
 //! **Why it matters.** These are the first passwords any scanner or
 //! attacker tries. A database, message broker or dashboard that uses one is
@@ -45,7 +49,9 @@
 //!     file: ./mysql_root.txt
 //! ```
 
-use crate::container::secret_values::{UserNames, literal_text, settings, weak_reason};
+use crate::container::secret_values::{
+    UserNames, is_paired_access_key, literal_text, settings, weak_reason,
+};
 use crate::container::support::finding;
 use crate::meta::{Ctx, FixKind, Rule, RuleMeta, Target};
 use crate::util::secrets::is_secret_name;
@@ -72,7 +78,7 @@ impl Rule for WeakPassword {
     fn check_container(&self, spec: &ContainerSpec, _cx: &Ctx, out: &mut Vec<Finding>) {
         let users = UserNames::of(spec);
         for s in settings(spec) {
-            if !is_secret_name(s.name) {
+            if !is_secret_name(s.name) || is_paired_access_key(spec, s.name) {
                 continue;
             }
             let Some(text) = literal_text(s.value) else {
@@ -132,6 +138,10 @@ mod tests {
                 "      POSTGRES_USER: gitea\n      POSTGRES_PASSWORD: gitea\n",
             ),
             ("example/app:1", "      JWT_SECRET: secret\n"),
+            (
+                "minio/minio:RELEASE.2020-07-22T00-26-33Z",
+                "      MINIO_ACCESS_KEY: minio\n      MINIO_SECRET_KEY: minio123\n",
+            ),
         ] {
             let (text, f) = env(image, e);
             assert_eq!(f.len(), 1, "{e}: {f:?}");
@@ -160,5 +170,22 @@ mod tests {
             let (_, f) = env("mysql:8.4", e);
             assert!(f.is_empty(), "{e}: {f:?}");
         }
+        // The access key beside a secret key names the account: its value
+        // is not a password, even when it is the image's name.
+        let (_, f) = env(
+            "minio/minio:RELEASE.2020-07-22T00-26-33Z",
+            "      MINIO_ACCESS_KEY: minio\n      MINIO_SECRET_KEY: Zx81-q7Tk-w2\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        // A secret key equal to its access key is weak.
+        let (text, f) = env(
+            "minio/minio:RELEASE.2020-07-22T00-26-33Z",
+            "      MINIO_ACCESS_KEY: Zx81-q7Tk-w2\n      MINIO_SECRET_KEY: Zx81-q7Tk-w2\n",
+        );
+        assert_eq!(flagged(&text, &f).len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("the same as `MINIO_ACCESS_KEY`"),
+            "{f:?}"
+        );
     }
 }

@@ -233,6 +233,18 @@ const NOT_SECRET_KEY_NEXT: &[&str] = &[
     "ref",
     "pair",
     "bits",
+    // The key of a record, not a cryptographic one (Kafka Connect's
+    // `CONNECT_KEY_CONVERTER`, `KEY_SERIALIZER`, `PARTITION_KEY_COLUMN`).
+    "converter",
+    "serializer",
+    "deserializer",
+    "schema",
+    "column",
+    "columns",
+    "field",
+    "fields",
+    "separator",
+    "delimiter",
 ];
 
 /// Splits a variable name into lower-case words at `_`, `-`, `.`, and
@@ -797,6 +809,9 @@ mod tests {
             "CACHE_KEY",
             "PASS_MAX_DAYS",
             "PASSPORT_STRATEGY",
+            "CONNECT_KEY_CONVERTER",
+            "KAFKA_KEY_SERIALIZER",
+            "CONNECT_INTERNAL_KEY_CONVERTER",
             "",
         ] {
             assert!(!is_secret_name(n), "{n} should not be secret");
