@@ -1,9 +1,16 @@
 //! **What it finds.** The final stage has no `USER` instruction (neither in
 //! itself nor in the stages it is built `FROM`), so the container runs as
 //! the base image's default user, which is root for almost every base image.
-//! Bases that stockade knows run as a non-root user (distroless `:nonroot`
-//! tags, Chainguard images) and `FROM scratch` images that hold only copied
-//! binaries still need an explicit `USER`, except the known non-root bases.
+//! Not reported for bases known to set a non-root `USER` themselves:
+//! distroless `:nonroot` tags, Chainguard images, the Red Hat UBI language
+//! images (`ubi9/openjdk-21`, `ubi9/nodejs-20`, `ubi9/python-312`,
+//! `ubi9/go-toolset` …, which run as 185 or 1001), .NET `chiseled` images,
+//! and `jenkins/jenkins`, `grafana/grafana`, `prom/prometheus`,
+//! `quay.io/keycloak/keycloak`, `nginxinc/nginx-unprivileged`,
+//! `sonarqube` and the other images SKD224 knows, and Windows Nano Server
+//! (`ContainerUser`); Windows Server Core images run as
+//! `ContainerAdministrator`. A `FROM scratch` image runs as UID 0 and needs
+//! an explicit `USER`.
 //!
 //! **Why it matters.** Without `USER`, the process runs as UID 0. A container
 //! is not a virtual machine: root in the container is root on the host
@@ -52,6 +59,65 @@ pub static META: RuleMeta = RuleMeta {
     source: include_str!("user_missing.rs"),
 };
 
+/// Repositories (any registry) whose images set a non-root `USER`.
+const NON_ROOT_IMAGES: &[&str] = &[
+    "prom/prometheus",
+    "prom/alertmanager",
+    "prom/node-exporter",
+    "prom/pushgateway",
+    "grafana/grafana",
+    "grafana/grafana-oss",
+    "library/memcached",
+    "library/elasticsearch",
+    "library/kibana",
+    "library/logstash",
+    "elasticsearch/elasticsearch",
+    "kibana/kibana",
+    "logstash/logstash",
+    "dpage/pgadmin4",
+    "jenkins/jenkins",
+    "library/sonarqube",
+    "library/solr",
+    "keycloak/keycloak",
+    "nginxinc/nginx-unprivileged",
+];
+
+/// Red Hat UBI language images (`ubi9/openjdk-21`, `ubi8/nodejs-20`): their
+/// Dockerfiles end with `USER 185` (OpenJDK) or `USER 1001` (the others).
+fn red_hat_language_image(r: &ImageRef) -> bool {
+    if !matches!(
+        r.registry.as_str(),
+        "registry.access.redhat.com" | "registry.redhat.io"
+    ) {
+        return false;
+    }
+    let Some((family, name)) = r.repository.split_once('/') else {
+        return false;
+    };
+    family.starts_with("ubi")
+        && [
+            "openjdk-",
+            "nodejs-",
+            "python-",
+            "ruby-",
+            "php-",
+            "perl-",
+            "dotnet-",
+            "go-toolset",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// Windows Server Core based images, whose default user is
+/// `ContainerAdministrator` rather than `root`.
+fn windows_admin_base(r: &ImageRef) -> bool {
+    r.registry == "mcr.microsoft.com"
+        && (r.repository.starts_with("windows/")
+            || r.repository == "windows"
+            || r.repository.starts_with("dotnet/framework/"))
+}
+
 /// Base images whose default user is known not to be root.
 pub fn known_non_root_base(r: &ImageRef) -> bool {
     let tag = r.tag.as_deref().unwrap_or("");
@@ -64,7 +130,15 @@ pub fn known_non_root_base(r: &ImageRef) -> bool {
         // but their shells make the image a poorer fit, which other rules judge.
         return true;
     }
-    false
+    if r.registry == "mcr.microsoft.com" && repo.starts_with("dotnet/") {
+        // The chiseled (distroless) .NET images run as `app` (1654).
+        return tag.contains("chiseled");
+    }
+    if r.registry == "mcr.microsoft.com" && repo == "windows/nanoserver" {
+        // Nano Server runs as `ContainerUser`, not an administrator.
+        return true;
+    }
+    NON_ROOT_IMAGES.contains(&repo) || red_hat_language_image(r)
 }
 
 pub struct UserMissing;
@@ -94,7 +168,15 @@ impl Rule for UserMissing {
             BaseImage::Image(r) => out.push(META.finding(
                 span,
                 subject,
-                format!("no USER in the final stage: the container runs as `{}`'s default user, root", r.short_name()),
+                format!(
+                    "no USER in the final stage: the container runs as `{}`'s default user, {}",
+                    r.short_name(),
+                    if windows_admin_base(r) {
+                        "ContainerAdministrator (the container's administrator)"
+                    } else {
+                        "root"
+                    }
+                ),
             )),
             BaseImage::Scratch => out.push(META.finding(
                 span,
@@ -131,6 +213,45 @@ mod tests {
         assert_eq!(f[0].severity, Severity::High);
         let text = "FROM scratch\nCOPY app /app\n";
         assert_eq!(run_build(&UserMissing, text).len(), 1);
+    }
+
+    #[test]
+    fn quiet_on_bases_that_set_a_non_root_user() {
+        for base in [
+            "registry.access.redhat.com/ubi8/openjdk-11-runtime",
+            "registry.access.redhat.com/ubi9/openjdk-21:1.20",
+            "registry.access.redhat.com/ubi9/nodejs-20-minimal",
+            "registry.redhat.io/ubi9/python-312",
+            "registry.access.redhat.com/ubi9/go-toolset:1.25",
+            "jenkins/jenkins:lts",
+            "grafana/grafana:11.3.0",
+            "quay.io/keycloak/keycloak:26.2",
+            "nginxinc/nginx-unprivileged:1.27-alpine",
+            "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled",
+        ] {
+            let text = format!("FROM {base}\nCOPY app.jar /deployments/\n");
+            assert!(run_build(&UserMissing, &text).is_empty(), "{base}");
+        }
+        // The plain UBI images and the full .NET images run as root.
+        for base in [
+            "registry.access.redhat.com/ubi9/ubi:9.5",
+            "registry.access.redhat.com/ubi9/ubi-minimal:9.5",
+            "mcr.microsoft.com/dotnet/aspnet:8.0",
+            "jenkins/inbound-agent:latest-jdk17",
+        ] {
+            let text = format!("FROM {base}\nCOPY app /app\n");
+            assert_eq!(run_build(&UserMissing, &text).len(), 1, "{base}");
+        }
+    }
+
+    #[test]
+    fn windows_bases() {
+        let text = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN md C:\\app\n";
+        let f = run_build(&UserMissing, text);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("ContainerAdministrator"), "{f:?}");
+        let text = "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY app.exe C:\\app\\\n";
+        assert!(run_build(&UserMissing, text).is_empty());
     }
 
     #[test]

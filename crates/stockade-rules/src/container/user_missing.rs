@@ -3,9 +3,11 @@
 //! most images. Reported as low; as info for services built from a
 //! Dockerfile (its `USER` applies, and the Dockerfile rules judge it). Not
 //! reported for images known to run as a non-root user (distroless
-//! `:nonroot` tags, Chainguard images, and `prom/prometheus`,
+//! `:nonroot` tags, Chainguard images, the Red Hat UBI language images such
+//! as `ubi9/openjdk-21`, .NET `chiseled` images, and `prom/prometheus`,
 //! `grafana/grafana`, `memcached`, `elasticsearch`, `kibana`, `logstash`,
-//! `dpage/pgadmin4`, `jenkins/jenkins`, `sonarqube`, `solr`). Reported as
+//! `dpage/pgadmin4`, `jenkins/jenkins`, `sonarqube`, `solr`,
+//! `keycloak/keycloak`, `nginxinc/nginx-unprivileged`). Reported as
 //! info for official database and broker images that start as root and
 //! switch to their own user in the entrypoint (`postgres`, `mysql`,
 //! `mariadb`, `mongo`, `redis`, `rabbitmq`, `couchdb`, `cassandra`,
@@ -58,26 +60,6 @@ pub static META: RuleMeta = RuleMeta {
     source: include_str!("user_missing.rs"),
 };
 
-/// Repositories (any registry) whose images run as a non-root user by default.
-const NON_ROOT_IMAGES: &[&str] = &[
-    "prom/prometheus",
-    "prom/alertmanager",
-    "prom/node-exporter",
-    "grafana/grafana",
-    "grafana/grafana-oss",
-    "library/memcached",
-    "library/elasticsearch",
-    "library/kibana",
-    "library/logstash",
-    "elasticsearch/elasticsearch",
-    "kibana/kibana",
-    "logstash/logstash",
-    "dpage/pgadmin4",
-    "jenkins/jenkins",
-    "library/sonarqube",
-    "library/solr",
-];
-
 /// Official images that start as root and switch to their own user in the
 /// entrypoint.
 const DROPS_PRIVILEGES: &[&str] = &[
@@ -128,9 +110,6 @@ impl Rule for UserMissing {
             return;
         }
         let repo = spec.image_ref.as_ref().map(|r| r.repository.as_str());
-        if repo.is_some_and(|r| NON_ROOT_IMAGES.contains(&r)) {
-            return;
-        }
         let image = spec
             .image_ref
             .as_ref()
