@@ -5,7 +5,8 @@
 //! emptied or `apk cache clean` runs in the same `RUN`); yum, dnf,
 //! microdnf and tdnf installs without `… clean all` (or removing
 //! `/var/cache/yum`/`dnf`); zypper installs without `zypper clean`; and
-//! `pip install` without `--no-cache-dir` (unless `PIP_NO_CACHE_DIR` is set
+//! `pip install` without `--no-cache-dir` (or an abbreviation pip accepts,
+//! such as `--no-cache`; unless `PIP_NO_CACHE_DIR` is set
 //! by `ENV`, `ARG` or for the command, or the pip cache is purged). A
 //! `RUN --mount=type=cache` (or `tmpfs`) over the cache directory counts as
 //! clean. Builder stages are not judged. `apt-get upgrade` is not a
@@ -110,11 +111,21 @@ fn fills(p: &crate::util::commands::PkgCommand, pip_env_off: bool) -> Option<Cac
             (p.is_install()
                 && (named || from_files)
                 && !pip_env_off
-                && !p.args.has(&["no-cache-dir"]))
+                && !p
+                    .args
+                    .opts
+                    .iter()
+                    .any(|o| o.long && pip_no_cache_dir(&o.name)))
             .then_some(Cache::Pip)
         }
         _ => None,
     }
+}
+
+/// `--no-cache-dir` or an abbreviation pip accepts for it (its option
+/// parser takes any unambiguous prefix: `--no-cache`, `--no-ca`).
+fn pip_no_cache_dir(long: &str) -> bool {
+    long.len() >= "no-ca".len() && "no-cache-dir".starts_with(long)
 }
 
 fn message(c: Cache, tool: &str) -> String {
@@ -281,6 +292,8 @@ mod tests {
             "FROM fedora:41\nRUN microdnf install -y curl && microdnf clean all\n",
             "FROM opensuse/leap:15\nRUN zypper -n install curl && zypper clean -a\n",
             "FROM python:3.13\nRUN pip install --no-cache-dir requests\n",
+            // pip takes unambiguous prefixes of its long options.
+            "FROM python:3.13\nRUN pip3 install --no-cache --upgrade pip setuptools\n",
             "FROM python:3.13\nENV PIP_NO_CACHE_DIR=1\nRUN pip install requests\n",
             "FROM python:3.13 AS base\nENV PIP_NO_CACHE_DIR=off\nFROM base\nRUN pip install requests\n",
             "FROM python:3.13\nRUN PIP_NO_CACHE_DIR=1 pip install requests\n",
