@@ -4,6 +4,7 @@
 //! `VAR := value` definition of the same Makefile, and any other make
 //! reference becomes an unknown shell parameter (`${VAR}`, `${MAKE_AUTOMATIC}`
 //! for `$@`/`$<`/…, `${MAKE_FUNCTION}` for `$(shell …)` and other calls).
+//! `$(CURDIR)` and `$(shell pwd)`, make's directory, become `${PWD}`.
 
 use std::collections::HashMap;
 use stockade_core::span::{OffsetMap, SourceFile};
@@ -29,6 +30,8 @@ pub(crate) fn recipes(file: &SourceFile) -> Vec<Recipe> {
     }
     // None: defined but not knowable (`?=`, `+=`, `!=`, unresolved refs).
     let mut vars: HashMap<String, Option<String>> = HashMap::new();
+    // make's directory, where recipes run: the shell's `$PWD` there.
+    vars.insert("CURDIR".to_string(), Some("${PWD}".to_string()));
     let mut out = Vec::new();
     let mut in_rule = false;
     let mut in_define = false;
@@ -225,6 +228,10 @@ fn make_ref(s: &str, i: usize) -> Option<(MakeRef<'_>, usize)> {
                     depth -= 1;
                     if depth == 0 {
                         let inner = &s[i + 2..j];
+                        if inner.split_whitespace().eq(["shell", "pwd"]) {
+                            // `$(shell pwd)`: make's directory, as `$(CURDIR)`.
+                            return Some((MakeRef::Var("CURDIR"), j + 1));
+                        }
                         let is_name = !inner.is_empty()
                             && inner.bytes().all(|c| {
                                 c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')

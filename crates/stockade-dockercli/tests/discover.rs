@@ -210,6 +210,22 @@ fn makefile_recipes() {
 }
 
 #[test]
+fn makefile_curdir_is_the_working_directory() {
+    // A command kept in a variable that uses `$(CURDIR)` expands in the
+    // recipes that use it; `$(CURDIR)` and `$(shell pwd)` become `${PWD}`.
+    let mk = "IMAGE := org/build:1.0\nRUN := docker run --rm \\\n\t-v \"$(CURDIR):/src\" \\\n\t-w /src \\\n\t$(IMAGE)\n\nbuild:\n\t$(RUN) make all\n\ntest:\n\tdocker run -v $(shell pwd)/out:/out org/test:2\n";
+    let specs = scan(mk, ScriptKind::Makefile);
+    assert_eq!(
+        images(&specs),
+        ["org/build:1.0", "org/test:2"],
+        "{specs:#?}"
+    );
+    assert_eq!(specs[0].mounts[0].source.as_ref().unwrap().raw, "$PWD");
+    assert_eq!(specs[1].mounts[0].source.as_ref().unwrap().raw, "$PWD/out");
+    assert_eq!(&mk[specs[0].anchor.range()], "$(RUN)");
+}
+
+#[test]
 fn dockerfile_run_lines() {
     let df = "FROM docker:cli\nRUN apk add curl \\\n  # comment inside\n  && docker run --privileged -v /:/host alpine\nRUN [\"docker\", \"run\", \"exec-form-ignored\"]\nCMD docker run not-a-run-line\n";
     let specs = scan(df, ScriptKind::DockerfileRun);

@@ -3,8 +3,8 @@
 //! bind of `/var` holds `/var/lib/docker`). Named and anonymous volumes are
 //! not host mounts and are not flagged, unless their driver options bind a
 //! host path (`o: bind`, `device: /etc`), which is judged like a bind.
-//! Relative paths (`./data`, `${PWD}/data`) belong to the project and are
-//! not judged. A source that does not resolve (`${DATA_DIR}:/data`) is
+//! Relative paths (`./data`, `${PWD}/data`, `$(pwd)/data` in a script,
+//! `$(CURDIR)/data` in a Makefile) belong to the project and are not judged. A source that does not resolve (`${DATA_DIR}:/data`) is
 //! reported as info: it cannot be judged.
 //!
 //! Severities (writable / read-only; the most specific entry wins):
@@ -676,6 +676,9 @@ mod tests {
         // A well-known variable at the start is read.
         assert_eq!(severities(&one("${HOME}/.ssh:/root/.ssh:ro")), vec![M]);
         assert!(one("${PWD}/data:/data").is_empty());
+        // `$(pwd)` in a script is the working directory, like `$PWD`.
+        let text = "docker run -v \"$(pwd)/models:/models\" -v `pwd`:/src alpine:3.20\n";
+        assert!(run_docker(&HostMount, text).is_empty());
     }
 
     #[test]

@@ -40,7 +40,11 @@ pub(crate) enum HostPath {
 /// (which a loader may have made absolute) from absolute ones.
 pub(crate) fn host_path(e: &Expanded) -> HostPath {
     let raw = e.raw.trim();
-    if raw.starts_with("${PWD}") || raw.starts_with("$PWD") {
+    // The working directory: `$PWD`, and `$(pwd)` or `` `pwd` `` in scripts.
+    if ["${PWD}", "$PWD", "$(pwd)", "`pwd`"].iter().any(|p| {
+        raw.strip_prefix(p)
+            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+    }) {
         return HostPath::Relative;
     }
     if raw.starts_with('.') || (!raw.starts_with(['/', '~', '$', '\\']) && !raw.is_empty()) {
@@ -550,6 +554,16 @@ mod tests {
         assert_eq!(host_path(&e), HostPath::Abs("~/.ssh".into()));
         let e = Expanded::unknown("${DATA}:/x", vec!["DATA".into()]);
         assert!(matches!(host_path(&e), HostPath::Unknown(_)));
+        // The working directory, however the script asks for it.
+        for raw in ["$(pwd)/models", "$(pwd)", "`pwd`/data", "$PWD", "${PWD}/x"] {
+            let e = Expanded::unknown(raw, vec![]);
+            assert_eq!(host_path(&e), HostPath::Relative, "{raw}");
+        }
+        // Not the working directory.
+        for raw in ["$(pwdx)/a", "$PWDIR/a", "$(pwd"] {
+            let e = Expanded::unknown(raw, vec![]);
+            assert!(matches!(host_path(&e), HostPath::Unknown(_)), "{raw}");
+        }
         let e = Expanded {
             raw: "./rel".into(),
             value: Some("/root/project/rel".into()),
