@@ -98,6 +98,19 @@ mod tests {
     }
 
     #[test]
+    fn unresolved_ports_are_shown_as_written() {
+        let text = "services:\n  app:\n    image: example/app:1.0\n    ports:\n      - ${CALLS_PORT}:${CALLS_PORT}/udp\n      - target: ${TARGET}\n        published: ${PUBLISHED}\n";
+        let f = run_compose(&PortAllInterfaces, text);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[0].message.contains("`${CALLS_PORT}:${CALLS_PORT}/udp`"),
+            "{}",
+            f[0].message
+        );
+        assert!(f.iter().all(|f| !f.message.contains("`0/")), "{f:?}");
+    }
+
+    #[test]
     fn quiet_for_bound_sensitive_and_wide() {
         for p in [
             "\"127.0.0.1:8080:80\"",

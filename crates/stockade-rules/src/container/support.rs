@@ -476,9 +476,20 @@ pub(crate) fn sensitive_ports_of(
     found
 }
 
-/// `8080:80/tcp`-style text for messages.
+/// `8080:80/tcp`-style text for messages. A binding with a part that did
+/// not resolve is shown as written (`${CALLS_PORT}:${CALLS_PORT}/udp`), or
+/// with `?` for an unknown container port: never as port 0.
 pub(crate) fn describe_binding(p: &stockade_core::PortBinding) -> String {
+    if let Some(raw) = &p.unresolved
+        && !raw.contains(char::is_whitespace)
+        && !raw.is_empty()
+    {
+        return raw.clone();
+    }
     let range = |(a, b): (u16, u16)| {
+        if (a, b) == (0, 0) {
+            return "?".to_string();
+        }
         if a == b {
             a.to_string()
         } else {
