@@ -757,10 +757,22 @@ fn read_image(
         secrets: Vec::new(),
         anomalies: Vec::new(),
     };
-    let full = ScanMode {
-        full: true,
-        extra: None,
-        held: None,
+    // The compressed bytes are hashed only when nothing else vouches for
+    // them (see `ScanMode::hash_blob`): no diff id to check, or no manifest
+    // digest so the blob digest names the layer.
+    let mode_for = |i: usize| {
+        let diff_checked = opts.verify_digests
+            && config
+                .diff_ids
+                .get(i)
+                .is_some_and(|d| d.starts_with("sha256:"));
+        ScanMode {
+            full: true,
+            extra: None,
+            held: None,
+            hash_blob: plan.layers[i].digest.is_none() || (opts.verify_digests && !diff_checked),
+            piped: threads > 1,
+        }
     };
     let n = plan.layers.len();
     let accept = |acc: &mut Acc, i: usize, res: Result<Arc<LayerScan>, Raw>| {
@@ -771,7 +783,7 @@ fn read_image(
     };
     if threads == 1 || n <= 1 {
         for i in 0..n {
-            let res = scan_guarded(store, &plan.layers[i], opts, &budget, &full);
+            let res = scan_guarded(store, &plan.layers[i], opts, &budget, &mode_for(i));
             accept(&mut acc, i, res)?;
         }
     } else {
@@ -785,8 +797,8 @@ fn read_image(
             let (tx, rx) = mpsc::channel::<(usize, Result<Arc<LayerScan>, Raw>)>();
             for _ in 0..threads.min(n) {
                 let tx = tx.clone();
-                let (next, abort, applied, budget, full) =
-                    (&next, &abort, &applied, &budget, &full);
+                let (next, abort, applied, budget, mode_for) =
+                    (&next, &abort, &applied, &budget, &mode_for);
                 s.spawn(move || {
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst);
@@ -802,7 +814,7 @@ fn read_image(
                         if abort.load(Ordering::SeqCst) {
                             break;
                         }
-                        let res = scan_guarded(store, &plan.layers[i], opts, budget, full);
+                        let res = scan_guarded(store, &plan.layers[i], opts, budget, &mode_for(i));
                         if tx.send((i, res)).is_err() {
                             break;
                         }
@@ -926,8 +938,14 @@ impl Acc {
         };
         let scan = res.map_err(tag)?;
         if opts.verify_digests {
+            // The stored bytes' digest is checked only when no diff id
+            // vouches for the content (`ScanMode::hash_blob`; a streamed
+            // layer is hashed anyway, and judged by the same rule).
+            let diff_checked = want_diff.is_some_and(|d| d.starts_with("sha256:"));
             if let Some(d) = &lp.digest
                 && d.starts_with("sha256:")
+                && !diff_checked
+                && !scan.blob_digest.is_empty()
                 && *d != scan.blob_digest
             {
                 return Err(tag(Raw::new(
@@ -959,8 +977,9 @@ impl Acc {
         let info = ImageLayer {
             index: i,
             digest: lp.digest.clone().or_else(|| {
-                (scan.compression != stockade_core::Compression::None)
-                    .then(|| scan.blob_digest.clone())
+                (scan.compression != stockade_core::Compression::None
+                    && !scan.blob_digest.is_empty())
+                .then(|| scan.blob_digest.clone())
             }),
             diff_id: Some(scan.diff_id.clone()),
             member: lp.member.clone(),
@@ -1029,6 +1048,9 @@ fn scan_one(
         return s.layer(&lp.member, opts, budget);
     }
     let (mut r, _) = store.open(&lp.member)?;
+    if mode.piped {
+        return layer::scan_layer_piped(&mut *r, opts, budget, mode).map(Arc::new);
+    }
     layer::scan_layer(&mut *r, opts, budget, mode).map(Arc::new)
 }
 
@@ -1112,6 +1134,8 @@ fn rescan(
         full: false,
         extra: Some(paths),
         held: None,
+        hash_blob: false,
+        piped: false,
     };
     let budget = Budget::new();
     let Ok(scan) = scan_one(store, lp, opts, &budget, &mode) else {

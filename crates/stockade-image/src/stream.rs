@@ -171,6 +171,10 @@ fn scan_member(r: &mut dyn Read, opts: &ReadOptions, held: &AtomicU64) -> Member
         full: true,
         extra: None,
         held: Some(held),
+        // Which images use this layer, and with which diff ids, is known
+        // only at the end of the stream.
+        hash_blob: true,
+        piped: false,
     };
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         layer::scan_layer(r, opts, &budget, &mode)
