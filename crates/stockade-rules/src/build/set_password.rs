@@ -2,7 +2,11 @@
 //! account password: `chpasswd` (`echo 'user:pass' | chpasswd`,
 //! `chpasswd -e`), `passwd --stdin`, `usermod -p`/`--password`,
 //! `useradd -p`/`--password`. Locking or deleting a password (`passwd -l`,
-//! `passwd -d`, `usermod -L`) is fine. Builder stages are not judged.
+//! `passwd -d`, `usermod -L`) is fine, and so is a random password nobody
+//! knows, generated in the build and piped to `chpasswd`
+//! (`echo "git:$(head -c 24 /dev/urandom | base64)" | chpasswd`, which
+//! unlocks an account for key-only SSH logins). Builder stages are not
+//! judged.
 //!
 //! **Why it matters.** The password (or its hash) is written in the
 //! Dockerfile and the image history, and it is the same in every container
@@ -32,6 +36,7 @@ use crate::meta::{Ctx, FixKind, Rule, RuleMeta, Target};
 use crate::util::commands::{OptSpec, effective, parse_opts, stage_runs};
 use crate::util::stages::final_chain;
 use std::collections::HashSet;
+use stockade_core::shell::{Command, CommandCtx};
 use stockade_core::{BuildSpec, Category, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -46,6 +51,36 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct SetPassword;
+
+/// Sources of random bytes: a password made from them is known to nobody.
+const RANDOM_SOURCES: &[&str] = &[
+    "/dev/urandom",
+    "/dev/random",
+    "openssl rand",
+    "pwgen",
+    "uuidgen",
+];
+
+/// Whether the command piping into this one (`… | chpasswd`) writes a
+/// password generated from random bytes in a command substitution.
+fn fed_random_password(cx: &CommandCtx) -> bool {
+    let Some(prev) = cx
+        .index
+        .checked_sub(1)
+        .and_then(|i| cx.pipeline.commands.get(i))
+    else {
+        return false;
+    };
+    let Command::Simple(sc) = prev else {
+        return false;
+    };
+    sc.words.iter().any(|w| {
+        w.has_substitution() && {
+            let t = w.lossy();
+            RANDOM_SOURCES.iter().any(|r| t.contains(r))
+        }
+    })
+}
 
 const USERADD: OptSpec = OptSpec {
     short_with_arg: b"bcdefgGkKpPRsuZ",
@@ -85,11 +120,21 @@ impl Rule for SetPassword {
         let mut seen = HashSet::new();
         for stage in final_chain(spec) {
             for rs in stage_runs(stage) {
+                let mut random = HashSet::new();
+                rs.walk(&mut |cx, _| {
+                    if let Some((name, name_word, _)) = effective(cx.cmd)
+                        && matches!(name.as_str(), "chpasswd" | "chgpasswd")
+                        && fed_random_password(cx)
+                    {
+                        random.insert(name_word.span);
+                    }
+                });
                 for rc in rs.commands() {
                     let Some((name, name_word, args)) = effective(rc.cmd) else {
                         continue;
                     };
                     let hit = match name.as_str() {
+                        "chpasswd" | "chgpasswd" if random.contains(&name_word.span) => None,
                         "chpasswd" | "chgpasswd" => Some((
                             name_word.span,
                             format!("`{name}` sets a password in the image"),
@@ -175,6 +220,11 @@ mod tests {
                 "FROM debian:12\nRUN sh -c 'echo root:x | chpasswd'\n",
                 "chpasswd",
             ),
+            // A substitution that is not random: the password is known.
+            (
+                "FROM debian:12\nRUN echo \"root:$(cat /tmp/pw)\" | chpasswd\n",
+                "chpasswd",
+            ),
         ] {
             let f = run_build(&SetPassword, text);
             assert_eq!(flagged(text, &f), vec![want], "{text}");
@@ -189,6 +239,9 @@ mod tests {
             "FROM debian:12\nRUN useradd -m -u 10001 -s /usr/sbin/nologin app\n",
             "FROM debian:12\nRUN useradd -G wheel -s /bin/sh app\n",
             "FROM debian:12 AS b\nRUN echo root:x | chpasswd\nFROM scratch\n",
+            // A random password nobody knows (unlocks the account for SSH keys).
+            "FROM alpine:3.22\nRUN adduser -D git && echo \"git:$(dd if=/dev/urandom bs=24 count=1 status=none | base64)\" | chpasswd\n",
+            "FROM debian:12\nRUN echo \"app:$(openssl rand -base64 32)\" | chpasswd\n",
         ] {
             assert!(run_build(&SetPassword, text).is_empty(), "{text}");
         }
