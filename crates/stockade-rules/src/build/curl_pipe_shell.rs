@@ -4,7 +4,12 @@
 //! substituted into one (`sh -c "$(curl …)"`, `bash <(curl …)`,
 //! `source <(curl …)`, `. <(wget -O- …)`, `eval "$(curl …)"`), in any
 //! position of any `RUN` (inside `&&` chains, subshells, `sh -c` strings and
-//! heredoc scripts). These are high. A script downloaded to a file and run
+//! heredoc scripts), and the same through a variable that holds the
+//! download (`script=$(curl …)` then `bash <(echo "$script")`, `bash -c
+//! "$script"`, `echo "$script" | sh`), and PowerShell's
+//! `iex ((New-Object Net.WebClient).DownloadString('https://…'))` or
+//! `irm https://… | iex` in Windows images. These are high. A script
+//! downloaded to a file and run
 //! in the same `RUN` with no checksum or signature check there
 //! (`sha256sum -c`, `gpg --verify`, `cosign`, `minisign`…) is medium.
 //! Every stage is judged: a compromised builder poisons the final image.
@@ -35,9 +40,20 @@
 
 use crate::meta::{Ctx, FindingExt, FixKind, Rule, RuleMeta, Target};
 use crate::util::commands::stage_runs;
-use crate::util::remote_exec::remote_exec;
+use crate::util::remote_exec::{powershell_remote_exec, remote_exec};
 use std::collections::HashSet;
-use stockade_core::{BuildSpec, Category, Finding, Severity, Span};
+use stockade_core::{BuildSpec, Category, Finding, InstrKind, Severity, Span};
+
+/// `powershell`, `pwsh`, `powershell.exe`, `C:\…\powershell.exe`.
+fn is_powershell(program: &str) -> bool {
+    let base = program
+        .rsplit(['\\', '/'])
+        .next()
+        .unwrap_or(program)
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    matches!(base, "powershell" | "pwsh")
+}
 
 pub static META: RuleMeta = RuleMeta {
     id: "SKD113",
@@ -66,6 +82,34 @@ impl Rule for CurlPipeShell {
                         META.finding(hit.span, stage.label(), hit.message)
                             .with_severity(hit.severity),
                     );
+                }
+            }
+            // PowerShell `RUN`s (Windows images): `iex (… DownloadString …)`.
+            let mut powershell = false;
+            for i in &stage.instructions {
+                match &i.kind {
+                    InstrKind::Shell(argv) => {
+                        powershell = argv.first().is_some_and(|a| is_powershell(&a.value));
+                    }
+                    InstrKind::Run(r) => {
+                        let Some(text) = &r.text else { continue };
+                        let invokes = text
+                            .value
+                            .split_whitespace()
+                            .next()
+                            .is_some_and(is_powershell);
+                        if (powershell || invokes)
+                            && powershell_remote_exec(&text.value)
+                            && seen.insert(text.span)
+                        {
+                            out.push(META.finding(
+                                text.span,
+                                stage.label(),
+                                "a download is run by PowerShell's `Invoke-Expression` (`iex`): code from the network runs unverified in the build",
+                            ));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -154,6 +198,51 @@ mod tests {
     }
 
     #[test]
+    fn flags_downloads_kept_in_a_variable() {
+        for (text, want) in [
+            (
+                "FROM debian:12\nRUN script=$(curl -fsSL https://x.io/env.sh) && bash <(echo \"$script\") cleanup\n",
+                "<(echo \"$script\")",
+            ),
+            (
+                "FROM debian:12\nRUN <<EOF\nset -e\nscript=\"$(wget -qO- https://x.io/i.sh)\"\nbash -c \"$script\"\nEOF\n",
+                "\"$script\"",
+            ),
+            (
+                "FROM debian:12\nRUN export S=$(curl -s https://x.io/i.sh); echo \"$S\" | sh\n",
+                "echo \"$S\" | sh",
+            ),
+        ] {
+            let f = run_build(&CurlPipeShell, text);
+            assert_eq!(flagged(text, &f), vec![want], "{text}");
+            assert_eq!(f[0].severity, Severity::High);
+        }
+    }
+
+    #[test]
+    fn flags_powershell_invoke_expression() {
+        for text in [
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN Set-ExecutionPolicy Bypass -Scope Process -Force; iex ((New-Object System.Net.WebClient).DownloadString('https://x.io/install.ps1'))\n",
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN powershell -Command \"irm https://x.io/install.ps1 | iex\"\n",
+            "FROM mcr.microsoft.com/powershell:lts\nSHELL [\"pwsh\", \"-c\"]\nRUN Invoke-Expression (Invoke-WebRequest -UseBasicParsing https://x.io/i.ps1).Content\n",
+        ] {
+            let f = run_build(&CurlPipeShell, text);
+            assert_eq!(f.len(), 1, "{text}: {f:?}");
+            assert_eq!(f[0].severity, Severity::High);
+            assert!(f[0].message.contains("Invoke-Expression"));
+        }
+        // Downloading to a file, and `iex` without a download, are not this.
+        for text in [
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN Invoke-WebRequest -Uri https://x.io/a.zip -OutFile a.zip\n",
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN iex (Get-Content C:\\setup.ps1 -Raw)\n",
+            // Not PowerShell: `iex` here is just a word.
+            "FROM debian:12\nRUN echo iex irm > /tmp/words\n",
+        ] {
+            assert!(run_build(&CurlPipeShell, text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
     fn download_then_run_is_medium() {
         for (text, want) in [
             (
@@ -186,6 +275,9 @@ mod tests {
             "FROM debian:12\nRUN curl -fsSL https://x.io/i.sh -o i.sh | sh\n",
             "FROM debian:12\nRUN echo \"$(curl -s https://x.io/version)\" > /v\n",
             "FROM debian:12\nRUN curl -s https://x.io/data | bash /opt/process.sh\n",
+            // A variable made from a download, used as data.
+            "FROM debian:12\nRUN V=$(curl -s https://x.io/latest | jq -r .tag) && sh -c \"install $V\"\n",
+            "FROM debian:12\nRUN V=$(curl -s https://x.io/version) && echo \"$V\" > /v\n",
         ] {
             assert!(run_build(&CurlPipeShell, text).is_empty(), "{text}");
         }

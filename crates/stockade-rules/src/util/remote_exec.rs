@@ -4,7 +4,7 @@
 //! history rule, which judge the same scripts from different sources.
 
 use crate::util::commands::{RunScripts, effective, is_python_name, parse_download};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use stockade_core::shell::{Command, SimpleCommand, Word, WordPart};
 use stockade_core::{Severity, Span};
 
@@ -146,21 +146,79 @@ fn invocation(cmd: &SimpleCommand) -> Option<Invocation<'_>> {
     }
 }
 
+/// Variables assigned the body of a download (`script=$(curl -fsSL …)`),
+/// with the download tool: running such a variable runs the download.
+type Downloaded = HashMap<String, String>;
+
+/// The download tool whose whole body a word is (`$(curl -fsSL …)`,
+/// `"$(wget -qO- …)"`), not text made from it (`$(curl … | jq -r .tag)`).
+fn substituted_download(w: &Word) -> Option<String> {
+    let part = match w.parts.as_slice() {
+        [WordPart::DoubleQuoted(inner)] => match inner.as_slice() {
+            [p] => p,
+            _ => return None,
+        },
+        [p] => p,
+        _ => return None,
+    };
+    let WordPart::CommandSubst { script, .. } = part else {
+        return None;
+    };
+    match script.simple_commands().as_slice() {
+        [c] => parse_download(c).filter(|d| d.to_stdout).map(|d| d.tool),
+        _ => None,
+    }
+}
+
+/// The variable a word is, whole (`$script`, `"${script}"`).
+fn sole_param(w: &Word) -> Option<&str> {
+    let part = match w.parts.as_slice() {
+        [WordPart::DoubleQuoted(inner)] => match inner.as_slice() {
+            [p] => p,
+            _ => return None,
+        },
+        [p] => p,
+        _ => return None,
+    };
+    match part {
+        WordPart::Param { name, op: None, .. } => Some(name),
+        _ => None,
+    }
+}
+
+/// Whether a command writes a downloaded variable to its output
+/// (`echo "$script"`, `printf '%s' "$script"`).
+fn echoes_download(cmd: &SimpleCommand, downloaded: &Downloaded) -> Option<String> {
+    let (name, _, args) = effective(cmd)?;
+    if !matches!(name.as_str(), "echo" | "printf") {
+        return None;
+    }
+    args.iter().find_map(|w| uses_download(w, downloaded))
+}
+
+/// The tool of the downloaded variable a word is, whole (`"$script"`).
+fn uses_download(w: &Word, downloaded: &Downloaded) -> Option<String> {
+    downloaded.get(sole_param(w)?).cloned()
+}
+
 /// Whether a word substitutes the output of a download (`$(curl …)`,
-/// `<(wget -O- …)`).
-fn substitutes_download(w: &Word) -> bool {
-    fn parts(ps: &[WordPart]) -> bool {
+/// `<(wget -O- …)`), directly or through a variable that holds one
+/// (`<(echo "$script")`, `"$script"`).
+fn substitutes_download(w: &Word, downloaded: &Downloaded) -> bool {
+    fn parts(ps: &[WordPart], d: &Downloaded) -> bool {
         ps.iter().any(|p| match p {
-            WordPart::CommandSubst { script, .. } | WordPart::ProcessSubst { script, .. } => script
-                .simple_commands()
-                .iter()
-                .any(|c| parse_download(c).is_some_and(|d| d.to_stdout)),
-            WordPart::DoubleQuoted(inner) => parts(inner),
-            WordPart::Param { arg: Some(a), .. } => parts(&a.parts),
+            WordPart::CommandSubst { script, .. } | WordPart::ProcessSubst { script, .. } => {
+                script.simple_commands().iter().any(|c| {
+                    parse_download(c).is_some_and(|x| x.to_stdout)
+                        || echoes_download(c, d).is_some()
+                })
+            }
+            WordPart::DoubleQuoted(inner) => parts(inner, d),
+            WordPart::Param { arg: Some(a), .. } => parts(&a.parts, d),
             _ => false,
         })
     }
-    parts(&w.parts)
+    parts(&w.parts, downloaded) || uses_download(w, downloaded).is_some()
 }
 
 /// The words of `cmd` that are executed as code: interpreter code words,
@@ -213,11 +271,61 @@ fn same_file(a: &str, b: &str) -> bool {
     false
 }
 
+/// Whether PowerShell text runs a download with `Invoke-Expression`:
+/// `iex ((New-Object Net.WebClient).DownloadString('https://…'))`,
+/// `irm https://… | iex`, `Invoke-Expression (Invoke-WebRequest …)`.
+pub fn powershell_remote_exec(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let has_word = |w: &str| {
+        lower.match_indices(w).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + w.len()..].chars().next();
+            let sep = |c: Option<char>| !c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-');
+            sep(before) && sep(after)
+        })
+    };
+    let runs = has_word("iex") || has_word("invoke-expression");
+    let downloads = lower.contains("downloadstring")
+        || has_word("invoke-webrequest")
+        || has_word("invoke-restmethod")
+        || has_word("iwr")
+        || has_word("irm");
+    runs && downloads
+}
+
 /// Every place in `rs` that runs code from the network. Spans already in
 /// `seen` are skipped (and new ones added), so nested scripts that share a
 /// span are reported once.
 pub fn remote_exec(rs: &RunScripts, seen: &mut HashSet<Span>) -> Vec<RemoteExec> {
     let mut out = Vec::new();
+    // Variables that hold a download's body.
+    let mut downloaded = Downloaded::new();
+    rs.walk(&mut |cx, _| {
+        for a in &cx.cmd.assignments {
+            if let Some(tool) = substituted_download(&a.value) {
+                downloaded.insert(a.name.clone(), tool);
+            }
+        }
+        // `export script=$(curl …)`, `local script="$(curl …)"`.
+        if let Some((name, _, args)) = effective(cx.cmd)
+            && matches!(
+                name.as_str(),
+                "export" | "local" | "declare" | "typeset" | "readonly"
+            )
+        {
+            for w in args {
+                if let [WordPart::Literal(lhs), rest @ ..] = w.parts.as_slice()
+                    && let Some(var) = lhs.strip_suffix('=')
+                    && let Some(tool) = substituted_download(&Word {
+                        parts: rest.to_vec(),
+                        span: w.span,
+                    })
+                {
+                    downloaded.insert(var.to_string(), tool);
+                }
+            }
+        }
+    });
     // Pipes and substitutions.
     rs.walk(&mut |cx, _| {
         let cmd = cx.cmd;
@@ -225,10 +333,14 @@ pub fn remote_exec(rs: &RunScripts, seen: &mut HashSet<Span>) -> Vec<RemoteExec>
             let cmds = &cx.pipeline.commands;
             for (i, c) in cmds.iter().enumerate() {
                 let Command::Simple(dl) = c else { continue };
-                let Some(d) = parse_download(dl) else { continue };
-                if !d.to_stdout {
-                    continue;
-                }
+                let tool = match parse_download(dl) {
+                    Some(d) if d.to_stdout => d.tool,
+                    Some(_) => continue,
+                    None => match echoes_download(dl, &downloaded) {
+                        Some(tool) => tool,
+                        None => continue,
+                    },
+                };
                 let sink = cmds[i + 1..].iter().find_map(|c| match c {
                     Command::Simple(s) => invocation(s)
                         .filter(|inv| inv.stdin)
@@ -243,8 +355,7 @@ pub fn remote_exec(rs: &RunScripts, seen: &mut HashSet<Span>) -> Vec<RemoteExec>
                             span,
                             severity: Severity::High,
                             message: format!(
-                                "a `{}` download is piped into `{name}`: code from the network runs unverified in the build",
-                                d.tool
+                                "a `{tool}` download is piped into `{name}`: code from the network runs unverified in the build"
                             ),
                         });
                     }
@@ -255,7 +366,7 @@ pub fn remote_exec(rs: &RunScripts, seen: &mut HashSet<Span>) -> Vec<RemoteExec>
         let (name, words) = code_words(cmd);
         if let Some(name) = name {
             for w in words {
-                if substitutes_download(w) && seen.insert(w.span) {
+                if substitutes_download(w, &downloaded) && seen.insert(w.span) {
                     out.push(RemoteExec {
                         span: w.span,
                         severity: Severity::High,
@@ -291,7 +402,7 @@ pub fn remote_exec(rs: &RunScripts, seen: &mut HashSet<Span>) -> Vec<RemoteExec>
         } else {
             let (_, words) = code_words(cmd);
             if let Some(w) = words.first()
-                && !substitutes_download(w)
+                && !substitutes_download(w, &downloaded)
                 && (name == "source"
                     || name == "."
                     || invocation(cmd).is_some_and(|inv| {
