@@ -1,7 +1,9 @@
 //! **What it finds.** Passwords and other secrets set to a weak or
 //! well-known value in the container's environment or build arguments:
 //! common weak passwords (`root`, `password`, `admin`, `123456`, `postgres`,
-//! `guest` …), placeholders used as the real value (`changeme`, `example`,
+//! `guest` …, also decorated: `Passw0rd!`, `qwerty123`, `mypassword`, or
+//! joined to a short name: `devtools-password`), placeholders used as the
+//! real value (`changeme`, `example`,
 //! `xxx`), the examples from the images' documentation
 //! (`mysecretpassword`, `my-secret-pw`, `minioadmin`, `minio123`,
 //! `somewordpress`),

@@ -741,7 +741,33 @@ fn is_weak(lower: &str) -> bool {
         return true;
     }
     // Short all-digit PINs and `123456`-style sequences.
-    lower.len() <= 8 && lower.bytes().all(|b| b.is_ascii_digit())
+    if lower.len() <= 8 && lower.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    // A weak word with a little decoration: `Passw0rd!`, `qwerty123`,
+    // `admin@123`, `mypassword`.
+    let core = lower.trim_matches(|c: char| !c.is_ascii_alphabetic());
+    let core = core
+        .strip_prefix("my")
+        .filter(|c| c.len() >= 4)
+        .unwrap_or(core);
+    if core.len() >= 4 && lower.len() <= core.len() + 4 && WEAK.contains(&core) {
+        return true;
+    }
+    // A short name joined to a weak word: `devtools-password`, `app_secret`.
+    let toks: Vec<&str> = lower.split(['-', '_', '.', ' ']).collect();
+    lower.len() <= 24
+        && toks.len() >= 2
+        && toks.iter().any(|t| {
+            matches!(
+                *t,
+                "password" | "passw0rd" | "passwd" | "secret" | "changeme"
+            )
+        })
+        && toks.iter().all(|t| {
+            t.bytes().all(|b| b.is_ascii_lowercase())
+                || (t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 #[cfg(test)]
@@ -903,10 +929,31 @@ mod tests {
         ] {
             assert_eq!(classify_value(n), SecretValue::NotSecret, "{n}");
         }
-        for w in ["password", "admin", "root", "1234", "postgres"] {
+        for w in [
+            "password",
+            "admin",
+            "root",
+            "1234",
+            "postgres",
+            "Passw0rd!",
+            "qwerty123",
+            "admin@123",
+            "mypassword",
+            "devtools-password",
+            "app_secret",
+            "db-password-2024",
+        ] {
             assert_eq!(classify_value(w), SecretValue::Weak, "{w}");
         }
-        assert_eq!(classify_value("pass!1213Fs"), SecretValue::Literal);
+        for l in [
+            "pass!1213Fs",
+            "top-secret-7Hx9Qk2mN",
+            "Zx81-q7Tk-w2",
+            "rootbeer-float-sunset",
+            "administrator-of-the-realm-forever",
+        ] {
+            assert_eq!(classify_value(l), SecretValue::Literal, "{l}");
+        }
         assert_eq!(
             classify_value("https://u:hunter2@db.example.com"),
             SecretValue::Literal
