@@ -4,8 +4,10 @@
 //! server version (Python 3.8, Node.js 16, Go 1.21, Ruby 2.7, PHP 7.4,
 //! PostgreSQL 11, MySQL 5.7, Redis 6.0, nginx 1.21), or both
 //! (`python:3.8-slim-buster`). Dates come from a table in stockade checked
-//! against endoflife.date, compared with today's date; the finding is high
-//! when the end was more than a year ago. Only the base of the final image
+//! against endoflife.date, compared with today's date; a release older
+//! than every one the table lists (`alpine:3.3`, `golang:1.8`) ended no
+//! later than the oldest listed one. The finding is high when the end was
+//! more than a year ago. Only the base of the final image
 //! is judged: builder stages are not shipped (an old toolchain there is a
 //! build problem, not a running one). Tags that name no version
 //! (`latest`, `slim`, `lts`), unknown products and unresolved references
@@ -109,6 +111,22 @@ mod tests {
             flagged(text, &run_build(&EolBase, text)),
             vec!["node:${V}-alpine"]
         );
+        // Older than every release in the table.
+        for (text, what) in [
+            (
+                "FROM alpine:3.3\nRUN true\n",
+                "Alpine Linux 3.3 (end of life by ",
+            ),
+            (
+                "FROM golang:1.8-alpine\nRUN true\n",
+                "Go 1.8 (end of life by ",
+            ),
+        ] {
+            let f = run_build(&EolBase, text);
+            assert_eq!(f.len(), 1, "{text}");
+            assert!(f[0].message.contains(what), "{}", f[0].message);
+            assert_eq!(f[0].severity, Severity::High);
+        }
     }
 
     #[test]

@@ -432,12 +432,18 @@ pub struct EolHit {
 }
 
 impl EolHit {
-    /// `Python 3.8 (end of life 2024-10-07)`.
+    /// `Python 3.8 (end of life 2024-10-07)`; for a cycle older than the
+    /// table, `Alpine Linux 3.3 (end of life by 2018-11-01)`.
     pub fn describe(&self) -> String {
         format!(
-            "{} {} (end of life {})",
+            "{} {} (end of life {}{})",
             self.part.product.name(),
             self.part.cycle,
+            if older_than_table(self.part.product, &self.part.cycle) {
+                "by "
+            } else {
+                ""
+            },
             self.eol
         )
     }
@@ -621,6 +627,10 @@ pub fn end_of_life(product: Product, cycle: &str) -> Option<Date> {
     if let Some((_, d)) = table.iter().find(|(c, _)| *c == cycle) {
         return d.map(to_date);
     }
+    if older_than_table(product, cycle) {
+        // Ended no later than the oldest cycle the table lists.
+        return table.first().and_then(|(_, d)| d.map(to_date));
+    }
     if cycle.contains('.') {
         return None;
     }
@@ -642,6 +652,20 @@ pub fn end_of_life(product: Product, cycle: &str) -> Option<Date> {
         latest = Some(latest.map_or(d, |l: Date| l.max(d)));
     }
     latest
+}
+
+/// Whether a numeric cycle (`3.3`, `1.8`) is older than every cycle the
+/// product's table lists, compared part by part with the same number of
+/// parts (`alpine:3.3` before `3.5`; `python:2` is not compared with `2.7`).
+fn older_than_table(product: Product, cycle: &str) -> bool {
+    let nums = |c: &str| -> Option<Vec<u32>> { c.split('.').map(|p| p.parse().ok()).collect() };
+    let Some(first) = product.table().first() else {
+        return false;
+    };
+    match (nums(cycle), nums(first.0)) {
+        (Some(a), Some(b)) => a.len() == b.len() && a < b,
+        _ => false,
+    }
 }
 
 /// Whether the reference names an official image (Docker Hub `library/…`,
@@ -911,6 +935,18 @@ mod tests {
             vec!["CentOS Stream 8"]
         );
         assert_eq!(hits("alpine:3.21", "2026-11-28"), vec!["Alpine Linux 3.21"]);
+        // Cycles older than the tables are past their end too.
+        assert_eq!(hits("alpine:3.3", "2026-11-28"), vec!["Alpine Linux 3.3"]);
+        assert_eq!(hits("golang:1.8-alpine", "2026-11-28"), vec!["Go 1.8"]);
+        let r = ImageRef::parse("alpine:3.3").unwrap();
+        let today = Date::from_ymd(2026, 11, 28);
+        assert!(
+            judge(&r, today)[0]
+                .describe()
+                .contains("end of life by 2018-11-01")
+        );
+        // A major-only tag is not compared with the table's minors.
+        assert!(hits("alpine:3", "2026-11-28").is_empty());
         assert!(hits("alpine:3.22", "2026-11-28").is_empty());
     }
 }
