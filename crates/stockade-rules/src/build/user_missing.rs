@@ -10,7 +10,9 @@
 //! `sonarqube` and the other images SKD224 knows, and Windows Nano Server
 //! (`ContainerUser`); Windows Server Core images run as
 //! `ContainerAdministrator`. A `FROM scratch` image runs as UID 0 and needs
-//! an explicit `USER`.
+//! an explicit `USER`, unless it has no `ENTRYPOINT` or `CMD`: such an image
+//! runs nothing by itself and carries files (an export stage for
+//! `docker build --output`).
 //!
 //! **Why it matters.** Without `USER`, the process runs as UID 0. A container
 //! is not a virtual machine: root in the container is root on the host
@@ -143,6 +145,16 @@ pub fn known_non_root_base(r: &ImageRef) -> bool {
 
 pub struct UserMissing;
 
+/// Whether a stage sets what the image runs (`ENTRYPOINT` or `CMD`).
+fn runs_a_command(stage: &stockade_core::Stage) -> bool {
+    stage.instructions.iter().any(|i| {
+        matches!(
+            i.kind,
+            stockade_core::InstrKind::Entrypoint(_) | stockade_core::InstrKind::Cmd(_)
+        )
+    })
+}
+
 impl Rule for UserMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -178,6 +190,10 @@ impl Rule for UserMissing {
                     }
                 ),
             )),
+            // A scratch image with no ENTRYPOINT or CMD runs nothing by itself:
+            // it carries files (`FROM scratch AS export` for `docker build
+            // --output`).
+            BaseImage::Scratch if !chain.iter().any(|&i| runs_a_command(&spec.stages[i])) => {}
             BaseImage::Scratch => out.push(META.finding(
                 span,
                 subject,
@@ -211,8 +227,11 @@ mod tests {
         let f = run_build(&UserMissing, text);
         assert_eq!(flagged(text, &f), vec!["FROM debian:12-slim"]);
         assert_eq!(f[0].severity, Severity::High);
-        let text = "FROM scratch\nCOPY app /app\n";
+        let text = "FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n";
         assert_eq!(run_build(&UserMissing, text).len(), 1);
+        // A scratch image that runs nothing carries files: an export stage.
+        let text = "FROM maven:3.9 AS build\nRUN mvn package\nFROM scratch AS export\nCOPY --from=build /app/target/app.jar .\n";
+        assert!(run_build(&UserMissing, text).is_empty());
     }
 
     #[test]
