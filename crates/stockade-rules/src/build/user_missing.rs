@@ -10,9 +10,10 @@
 //! `sonarqube` and the other images SKD224 knows, and Windows Nano Server
 //! (`ContainerUser`); Windows Server Core images run as
 //! `ContainerAdministrator`. A `FROM scratch` image runs as UID 0 and needs
-//! an explicit `USER`, unless it has no `ENTRYPOINT` or `CMD`: such an image
-//! runs nothing by itself and carries files (an export stage for
-//! `docker build --output`).
+//! an explicit `USER`, unless it is an export stage: no `ENTRYPOINT` or
+//! `CMD`, and named for it (`AS export`, `artifacts`, `output`, `dist`) or
+//! holding only packages (`.jar`, `.tar.gz`, `.whl` …), for
+//! `docker build --output`.
 //!
 //! **Why it matters.** Without `USER`, the process runs as UID 0. A container
 //! is not a virtual machine: root in the container is root on the host
@@ -145,14 +146,38 @@ pub fn known_non_root_base(r: &ImageRef) -> bool {
 
 pub struct UserMissing;
 
-/// Whether a stage sets what the image runs (`ENTRYPOINT` or `CMD`).
-fn runs_a_command(stage: &stockade_core::Stage) -> bool {
-    stage.instructions.iter().any(|i| {
-        matches!(
-            i.kind,
-            stockade_core::InstrKind::Entrypoint(_) | stockade_core::InstrKind::Cmd(_)
-        )
-    })
+/// A `FROM scratch` stage that only carries build outputs: no `ENTRYPOINT`
+/// or `CMD`, and either named for it (`export`, `artifacts`, `output`,
+/// `dist`) or holding only packages (`.jar`, `.tar.gz`, `.whl`, `.deb` …).
+fn export_stage(stage: &stockade_core::Stage) -> bool {
+    use stockade_core::InstrKind;
+    let runs = stage
+        .instructions
+        .iter()
+        .any(|i| matches!(i.kind, InstrKind::Entrypoint(_) | InstrKind::Cmd(_)));
+    if runs {
+        return false;
+    }
+    let named = stage.name.as_ref().is_some_and(|n| {
+        let n = n.value.to_ascii_lowercase();
+        ["export", "artifact", "output", "dist"]
+            .iter()
+            .any(|w| n.contains(w))
+    });
+    const PACKAGES: &[&str] = &[
+        ".jar", ".war", ".ear", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".whl",
+        ".deb", ".rpm", ".apk", ".nupkg", ".gem", ".vsix",
+    ];
+    let mut copies = stage.copies().peekable();
+    let only_packages = copies.peek().is_some()
+        && copies.all(|(_, c)| {
+            !c.sources.is_empty()
+                && c.sources.iter().all(|s| {
+                    let t = s.value.display().to_ascii_lowercase();
+                    PACKAGES.iter().any(|p| t.ends_with(p))
+                })
+        });
+    named || only_packages
 }
 
 impl Rule for UserMissing {
@@ -190,10 +215,9 @@ impl Rule for UserMissing {
                     }
                 ),
             )),
-            // A scratch image with no ENTRYPOINT or CMD runs nothing by itself:
-            // it carries files (`FROM scratch AS export` for `docker build
-            // --output`).
-            BaseImage::Scratch if !chain.iter().any(|&i| runs_a_command(&spec.stages[i])) => {}
+            // An export stage (`FROM scratch AS export` for `docker build
+            // --output`) carries files and runs nothing.
+            BaseImage::Scratch if export_stage(stage) => {}
             BaseImage::Scratch => out.push(META.finding(
                 span,
                 subject,
@@ -229,9 +253,20 @@ mod tests {
         assert_eq!(f[0].severity, Severity::High);
         let text = "FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n";
         assert_eq!(run_build(&UserMissing, text).len(), 1);
-        // A scratch image that runs nothing carries files: an export stage.
-        let text = "FROM maven:3.9 AS build\nRUN mvn package\nFROM scratch AS export\nCOPY --from=build /app/target/app.jar .\n";
-        assert!(run_build(&UserMissing, text).is_empty());
+        // An export stage carries files and runs nothing.
+        for text in [
+            "FROM maven:3.9 AS build\nRUN mvn package\nFROM scratch AS export-stage\nCOPY --from=build /app/target/app.jar .\n",
+            "FROM golang:1.23 AS build\nRUN go build -o /out/app\nFROM scratch AS artifacts\nCOPY --from=build /out/ /\n",
+            "FROM python:3.13 AS build\nRUN pip wheel -w /w .\nFROM scratch\nCOPY --from=build /w/app-1.0-py3-none-any.whl /\n",
+        ] {
+            assert!(run_build(&UserMissing, text).is_empty(), "{text}");
+        }
+        // A binary in scratch, even without ENTRYPOINT, is meant to run.
+        let text = "FROM golang:1.23 AS build\nRUN go build -o /out/app\nFROM scratch\nCOPY --from=build /out/app /app\n";
+        assert_eq!(run_build(&UserMissing, text).len(), 1);
+        // An export-named stage that runs something is judged.
+        let text = "FROM scratch AS export\nCOPY app /app\nENTRYPOINT [\"/app\"]\n";
+        assert_eq!(run_build(&UserMissing, text).len(), 1);
     }
 
     #[test]
