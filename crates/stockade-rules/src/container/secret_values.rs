@@ -1,7 +1,9 @@
 //! Reading secret-like settings of a container (environment and build
 //! arguments) for the secrets rules (SKD227, SKD228). Not a rule.
 
-use crate::util::secrets::{SecretValue, classify_value, has_var_reference, name_tokens};
+use crate::util::secrets::{
+    SecretValue, classify_value, has_var_reference, is_common_password, name_tokens,
+};
 use std::collections::HashMap;
 use stockade_core::{ContainerSpec, Expanded, Span};
 
@@ -176,7 +178,10 @@ pub(crate) fn weak_reason(
         return None;
     }
     match classify_value(v) {
-        SecretValue::Weak => return Some("a well-known weak password".into()),
+        SecretValue::Weak if is_common_password(v) => {
+            return Some("a well-known weak password".into());
+        }
+        SecretValue::Weak => return Some("a common password word with a little decoration".into()),
         SecretValue::Placeholder => {
             return Some("a placeholder that is used as the real value".into());
         }

@@ -172,6 +172,12 @@ mod tests {
             let (_, f) = env("mysql:8.4", e);
             assert!(f.is_empty(), "{e}: {f:?}");
         }
+        // A decorated common word says so.
+        let (_, f) = env("example/app:1", "      DB_PASSWORD: devtools-password\n");
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("common password word"), "{f:?}");
+        let (_, f) = env("example/app:1", "      DB_PASSWORD: password\n");
+        assert!(f[0].message.contains("well-known weak password"), "{f:?}");
         // The access key beside a secret key names the account: its value
         // is not a password, even when it is the image's name.
         let (_, f) = env(

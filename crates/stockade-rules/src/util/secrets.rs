@@ -697,46 +697,56 @@ fn is_placeholder(lower: &str) -> bool {
         || lower.contains("xxxx")
 }
 
+/// Whether a value is weak as it stands (`password`, `admin`, `123456`),
+/// not only once its decoration is taken off (`Passw0rd!`,
+/// `devtools-password`), which [`classify_value`] also calls weak.
+pub fn is_common_password(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    WEAK.contains(&lower.as_str())
+        || (!lower.is_empty() && lower.len() <= 8 && lower.bytes().all(|b| b.is_ascii_digit()))
+}
+
+const WEAK: &[&str] = &[
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "pass",
+    "admin",
+    "administrator",
+    "root",
+    "toor",
+    "secret",
+    "test",
+    "testing",
+    "test123",
+    "guest",
+    "user",
+    "demo",
+    "default",
+    "letmein",
+    "qwerty",
+    "abc123",
+    "changeit",
+    "postgres",
+    "mysql",
+    "oracle",
+    "welcome",
+    "master",
+    "login",
+    "sa",
+    "pwd",
+    "passwd",
+    "admin123",
+    "password1",
+    "password123",
+    "secret123",
+    "dev",
+    "development",
+    "local",
+];
+
 fn is_weak(lower: &str) -> bool {
-    const WEAK: &[&str] = &[
-        "password",
-        "passw0rd",
-        "p@ssw0rd",
-        "p@ssword",
-        "pass",
-        "admin",
-        "administrator",
-        "root",
-        "toor",
-        "secret",
-        "test",
-        "testing",
-        "test123",
-        "guest",
-        "user",
-        "demo",
-        "default",
-        "letmein",
-        "qwerty",
-        "abc123",
-        "changeit",
-        "postgres",
-        "mysql",
-        "oracle",
-        "welcome",
-        "master",
-        "login",
-        "sa",
-        "pwd",
-        "passwd",
-        "admin123",
-        "password1",
-        "password123",
-        "secret123",
-        "dev",
-        "development",
-        "local",
-    ];
     if WEAK.contains(&lower) {
         return true;
     }
