@@ -150,18 +150,23 @@ fn invocation(cmd: &SimpleCommand) -> Option<Invocation<'_>> {
 /// with the download tool: running such a variable runs the download.
 type Downloaded = HashMap<String, String>;
 
+/// The one part a word is made of, inside double quotes or not (`$x`,
+/// `"$x"`, `$(…)`, `"$(…)"`).
+fn sole_part(w: &Word) -> Option<&WordPart> {
+    match w.parts.as_slice() {
+        [WordPart::DoubleQuoted(inner)] => match inner.as_slice() {
+            [p] => Some(p),
+            _ => None,
+        },
+        [p] => Some(p),
+        _ => None,
+    }
+}
+
 /// The download tool whose whole body a word is (`$(curl -fsSL …)`,
 /// `"$(wget -qO- …)"`), not text made from it (`$(curl … | jq -r .tag)`).
 fn substituted_download(w: &Word) -> Option<String> {
-    let part = match w.parts.as_slice() {
-        [WordPart::DoubleQuoted(inner)] => match inner.as_slice() {
-            [p] => p,
-            _ => return None,
-        },
-        [p] => p,
-        _ => return None,
-    };
-    let WordPart::CommandSubst { script, .. } = part else {
+    let WordPart::CommandSubst { script, .. } = sole_part(w)? else {
         return None;
     };
     match script.simple_commands().as_slice() {
@@ -172,15 +177,7 @@ fn substituted_download(w: &Word) -> Option<String> {
 
 /// The variable a word is, whole (`$script`, `"${script}"`).
 fn sole_param(w: &Word) -> Option<&str> {
-    let part = match w.parts.as_slice() {
-        [WordPart::DoubleQuoted(inner)] => match inner.as_slice() {
-            [p] => p,
-            _ => return None,
-        },
-        [p] => p,
-        _ => return None,
-    };
-    match part {
+    match sole_part(w)? {
         WordPart::Param { name, op: None, .. } => Some(name),
         _ => None,
     }
