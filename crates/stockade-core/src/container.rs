@@ -99,6 +99,16 @@ pub struct ContainerSpec {
 }
 
 impl ContainerSpec {
+    /// Neither an image nor a build: the spec cannot run by itself. In
+    /// Compose this is an override fragment (`docker-compose.prod.yml`
+    /// holding only what differs); the settings it leaves out come from
+    /// the file it overrides, so nothing can be said about what is missing.
+    /// (The daemon refuses such a container, so no other source makes one
+    /// that runs.)
+    pub fn is_fragment(&self) -> bool {
+        self.image.is_none() && self.build.is_none()
+    }
+
     /// An empty spec: nothing written yet.
     pub fn new(source: SpecSource, subject: impl Into<String>, anchor: Span) -> Self {
         ContainerSpec {

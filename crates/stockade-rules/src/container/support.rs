@@ -386,10 +386,12 @@ pub(crate) fn limit_unresolved(spec: &ContainerSpec, names: &[&str]) -> bool {
         || opaque_options(spec)
 }
 
-/// Whether some options did not resolve at all (`docker run $OPTS image`):
-/// then nothing can be said about what is missing.
+/// Whether nothing can be said about what is missing: some options did not
+/// resolve at all (`docker run $OPTS image`), or the spec is an override
+/// fragment ([`ContainerSpec::is_fragment`]) whose other settings live in
+/// the file it overrides.
 pub(crate) fn opaque_options(spec: &ContainerSpec) -> bool {
-    spec.unresolved.iter().any(|u| u.value == "options")
+    spec.is_fragment() || spec.unresolved.iter().any(|u| u.value == "options")
 }
 
 /// The span of a typed setting that did not resolve (`privileged: ${X}`).
@@ -509,6 +511,39 @@ pub(crate) fn describe_binding(p: &stockade_core::PortBinding) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// An override fragment (services with neither image nor build, as in
+    /// `docker-compose.prod.yml`) says nothing about what is missing: the
+    /// file it overrides holds the rest. What it does write is judged.
+    #[test]
+    fn fragments_are_not_judged_for_what_they_leave_out() {
+        use crate::container::testutil::run_compose;
+        use crate::container::{
+            cap_drop_missing::CapDropMissing, cpu_limit::CpuLimit, memory_limit::MemoryLimit,
+            no_new_privileges::NoNewPrivileges, pids_limit::PidsLimit, read_only::ReadOnly,
+            user_missing::UserMissing,
+        };
+        let rules: [&dyn crate::meta::Rule; 7] = [
+            &CapDropMissing,
+            &CpuLimit,
+            &MemoryLimit,
+            &NoNewPrivileges,
+            &PidsLimit,
+            &ReadOnly,
+            &UserMissing,
+        ];
+        let fragment = "services:\n  web:\n    restart: always\n    ports:\n      - \"8080:80\"\n";
+        let full = "services:\n  web:\n    image: example/web:1.0\n    restart: always\n";
+        let built = "services:\n  web:\n    build: .\n    restart: always\n";
+        for r in rules {
+            assert!(run_compose(r, fragment).is_empty(), "{}", r.meta().id);
+            assert_eq!(run_compose(r, full).len(), 1, "{}", r.meta().id);
+            assert_eq!(run_compose(r, built).len(), 1, "{}", r.meta().id);
+        }
+        // A limit the fragment writes as unlimited is still reported.
+        let zero = "services:\n  web:\n    mem_limit: 0\n";
+        assert_eq!(run_compose(&MemoryLimit, zero).len(), 1);
+    }
     use super::*;
 
     #[test]
