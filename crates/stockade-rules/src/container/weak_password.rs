@@ -2,7 +2,8 @@
 //! well-known value in the container's environment or build arguments:
 //! common weak passwords (`root`, `password`, `admin`, `123456`, `postgres`,
 //! `guest` …, also decorated: `Passw0rd!`, `qwerty123`, `mypassword`, or
-//! joined to a short name: `devtools-password`), placeholders used as the
+//! joined to a short name: `devtools-password`), keyboard walks
+//! (`1q2w3e4r`, `qwer1234`, `1qaz2wsx`), placeholders used as the
 //! real value (`changeme`, `example`,
 //! `xxx`), the examples from the images' documentation
 //! (`mysecretpassword`, `my-secret-pw`, `minioadmin`, `minio123`,

@@ -746,6 +746,27 @@ const WEAK: &[&str] = &[
     "local",
 ];
 
+/// Letters typed along a keyboard row or down its columns, with at most a
+/// few digits or symbols around them: `1234qwer`, `qwer1234`, `1q2w3e4r`,
+/// `asdf!234`, `1qaz2wsx`, `zxcvbnm`.
+fn keyboard_walk(lower: &str) -> bool {
+    const WALKS: &[&str] = &[
+        "qwertyuiop",
+        "asdfghjkl",
+        "zxcvbnm",
+        "qazwsxedcrfvtgbyhnujmikolp",
+        "poiuytrewq",
+        "lkjhgfdsa",
+        "mnbvcxz",
+    ];
+    let letters: String = lower.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    let rest = lower.chars().filter(|c| !c.is_ascii_alphabetic()).count();
+    letters.len() >= 4
+        && rest <= 6
+        && lower.is_ascii()
+        && WALKS.iter().any(|w| w.contains(letters.as_str()))
+}
+
 fn is_weak(lower: &str) -> bool {
     if WEAK.contains(&lower) {
         return true;
@@ -762,6 +783,9 @@ fn is_weak(lower: &str) -> bool {
         .filter(|c| c.len() >= 4)
         .unwrap_or(core);
     if core.len() >= 4 && lower.len() <= core.len() + 4 && WEAK.contains(&core) {
+        return true;
+    }
+    if keyboard_walk(lower) {
         return true;
     }
     // A short name joined to a weak word: `devtools-password`, `app_secret`.
@@ -952,6 +976,13 @@ mod tests {
             "devtools-password",
             "app_secret",
             "db-password-2024",
+            "1234qwer",
+            "qwer1234",
+            "1q2w3e4r",
+            "Asdf!234",
+            "1qaz2wsx",
+            "zxcvbnm",
+            "qwertyuiop",
         ] {
             assert_eq!(classify_value(w), SecretValue::Weak, "{w}");
         }
@@ -961,6 +992,9 @@ mod tests {
             "Zx81-q7Tk-w2",
             "rootbeer-float-sunset",
             "administrator-of-the-realm-forever",
+            // Keyboard letters inside a longer random value are not a walk.
+            "qwer-9f8a7s6d5f4g-prod",
+            "asdf7Hx9Qk2mN1",
         ] {
             assert_eq!(classify_value(l), SecretValue::Literal, "{l}");
         }
