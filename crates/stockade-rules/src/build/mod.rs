@@ -15,6 +15,7 @@ pub mod expose_invalid_port;
 pub mod from_latest;
 pub mod from_no_digest;
 pub mod invalid_base;
+pub mod key_generated;
 pub mod package_cache;
 pub mod remote_access_tools;
 pub mod run_insecure;
@@ -64,6 +65,7 @@ pub static RULES: &[&'static dyn Rule] = &[
     &chown_after_copy::ChownAfterCopy,
     &run_insecure::RunInsecure,
     &run_network_host::RunNetworkHost,
+    &key_generated::KeyGenerated,
 ];
 
 #[cfg(test)]
