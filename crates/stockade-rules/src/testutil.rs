@@ -42,3 +42,36 @@ pub fn flagged(text: &str, findings: &[Finding]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The fenced examples after `**Bad**` and `**Good**` in a rule's doc:
+/// `(good, language, text)`.
+pub fn doc_examples(doc: &str) -> Vec<(bool, String, String)> {
+    let mut out = Vec::new();
+    let mut section: Option<bool> = None;
+    let mut block: Option<(String, String)> = None;
+    for line in doc.lines() {
+        if let Some((lang, text)) = block.as_mut() {
+            if line.trim_start().starts_with("```") {
+                if let Some(good) = section {
+                    out.push((good, lang.clone(), text.clone()));
+                }
+                block = None;
+            } else {
+                text.push_str(line);
+                text.push('\n');
+            }
+            continue;
+        }
+        let t = line.trim();
+        if t == "**Bad**" {
+            section = Some(false);
+        } else if t == "**Good**" {
+            section = Some(true);
+        } else if t.starts_with("**") {
+            section = None;
+        } else if let Some(lang) = t.strip_prefix("```") {
+            block = Some((lang.to_string(), String::new()));
+        }
+    }
+    out
+}

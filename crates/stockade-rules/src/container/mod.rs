@@ -175,45 +175,12 @@ mod tests {
         assert!(out.iter().any(|f| f.severity == Severity::Critical));
     }
 
-    /// The fenced examples after `**Bad**` and `**Good**` in a rule's doc:
-    /// `(good, language, text)`.
-    fn examples(doc: &str) -> Vec<(bool, String, String)> {
-        let mut out = Vec::new();
-        let mut section: Option<bool> = None;
-        let mut block: Option<(String, String)> = None;
-        for line in doc.lines() {
-            if let Some((lang, text)) = block.as_mut() {
-                if line.trim_start().starts_with("```") {
-                    if let Some(good) = section {
-                        out.push((good, lang.clone(), text.clone()));
-                    }
-                    block = None;
-                } else {
-                    text.push_str(line);
-                    text.push('\n');
-                }
-                continue;
-            }
-            let t = line.trim();
-            if t == "**Bad**" {
-                section = Some(false);
-            } else if t == "**Good**" {
-                section = Some(true);
-            } else if t.starts_with("**") {
-                section = None;
-            } else if let Some(lang) = t.strip_prefix("```") {
-                block = Some((lang.to_string(), String::new()));
-            }
-        }
-        out
-    }
-
     #[test]
     fn doc_examples_match_the_rules() {
         use crate::container::testutil::{compose_specs, docker_specs};
         for rule in RULES {
             let m = rule.meta();
-            let ex = examples(&m.doc());
+            let ex = crate::testutil::doc_examples(&m.doc());
             assert!(
                 ex.iter().any(|e| !e.0) && ex.iter().any(|e| e.0),
                 "{}: examples",

@@ -58,44 +58,12 @@ mod tests {
     use crate::host::testutil::{bare, example_spec, hardened, risky};
     use crate::testutil::ctx;
 
-    /// `(good, language, text)` of each fenced example under **Bad** / **Good**.
-    fn examples(doc: &str) -> Vec<(bool, String, String)> {
-        let mut out = Vec::new();
-        let mut section = None;
-        let mut block: Option<(String, String)> = None;
-        for line in doc.lines() {
-            let t = line.trim();
-            if let Some((lang, text)) = &mut block {
-                if t == "```" {
-                    if let Some(good) = section {
-                        out.push((good, lang.clone(), text.clone()));
-                    }
-                    block = None;
-                } else {
-                    text.push_str(line);
-                    text.push('\n');
-                }
-                continue;
-            }
-            if t == "**Bad**" {
-                section = Some(false);
-            } else if t == "**Good**" {
-                section = Some(true);
-            } else if t.starts_with("**") {
-                section = None;
-            } else if let Some(lang) = t.strip_prefix("```") {
-                block = Some((lang.to_string(), String::new()));
-            }
-        }
-        out
-    }
-
     #[test]
     fn doc_examples_match_the_rules() {
         let cx = ctx();
         for rule in RULES {
             let m = rule.meta();
-            let ex = examples(&m.doc());
+            let ex = crate::testutil::doc_examples(&m.doc());
             assert!(
                 ex.iter().any(|e| !e.0) && ex.iter().any(|e| e.0),
                 "{}: examples",
