@@ -7,13 +7,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stockade"));
-    c.env("STOCKADE_TODAY", "2026-11-28")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
-    c
-}
+mod common;
+use common::{bin, tmp, write};
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run stockade")
@@ -32,20 +27,6 @@ fn repo_root() -> PathBuf {
         .join("../..")
         .canonicalize()
         .expect("repository root")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("stockade-int-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 // ------------------------------------------------------------ generated docs
