@@ -581,19 +581,23 @@ fn decoder<'a, R: BufRead + 'a>(br: R, c: Compression) -> io::Result<Box<dyn Rea
     })
 }
 
-/// Fills in what the stored bytes tell once they are all read.
-fn finish_blob<R: Read>(scan: &mut LayerScan, raw: HashCount<'_, R>) {
+/// The stored bytes' digest (when they were hashed) and size, once they
+/// are all read.
+fn stored<R: Read>(raw: HashCount<'_, R>) -> (Option<String>, u64) {
     let hashed = raw.hashing;
-    let (digest, csize) = raw.finish();
+    let (digest, size) = raw.finish();
+    (hashed.then_some(digest), size)
+}
+
+/// Fills in what the stored bytes tell, once the diff id is known.
+fn set_blob(scan: &mut LayerScan, digest: Option<String>, size: u64) {
     scan.blob_digest = if scan.compression == Compression::None {
         // The stored bytes are the uncompressed stream: same digest.
         scan.diff_id.clone()
-    } else if hashed {
-        digest
     } else {
-        String::new()
+        digest.unwrap_or_default()
     };
-    scan.compressed_size = csize;
+    scan.compressed_size = size;
 }
 
 /// Streams one stored layer blob.
@@ -616,7 +620,8 @@ pub(crate) fn scan_layer(
         // Anything after the compressed stream still belongs to the blob.
         io::copy(&mut br, &mut io::sink()).map_err(|e| raw_from_io(&e))?;
     }
-    finish_blob(&mut scan, raw);
+    let (digest, size) = stored(raw);
+    set_blob(&mut scan, digest, size);
     Ok(scan)
 }
 
@@ -641,18 +646,16 @@ pub(crate) fn scan_layer_piped(
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPE_DEPTH);
         let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
-        let producer = s.spawn(move || -> (Compression, String, u64) {
+        let producer = s.spawn(move || -> (Compression, Option<String>, u64) {
             let mut raw = HashCount::new(blob, u64::MAX, "the layer blob", None);
-            let mut scan = LayerScan::default();
-            {
+            let compression = {
                 let (mut br, compression) = match open_blob(&mut raw, hash_blob) {
                     Ok(x) => x,
                     Err(e) => {
                         let _ = tx.send(Err(e));
-                        return (Compression::None, String::new(), 0);
+                        return (Compression::None, None, 0);
                     }
                 };
-                scan.compression = compression;
                 let sent = match decoder(&mut br, compression) {
                     Ok(mut dec) => pump(&mut dec, &tx, &back_rx),
                     Err(e) => {
@@ -665,9 +668,10 @@ pub(crate) fn scan_layer_piped(
                 if sent && let Err(e) = io::copy(&mut br, &mut io::sink()) {
                     let _ = tx.send(Err(e));
                 }
-            }
-            finish_blob(&mut scan, raw);
-            (scan.compression, scan.blob_digest, scan.compressed_size)
+                compression
+            };
+            let (digest, size) = stored(raw);
+            (compression, digest, size)
         });
         let mut scan = LayerScan::default();
         let walked = {
@@ -687,12 +691,7 @@ pub(crate) fn scan_layer_piped(
         scan.compression = compression;
         scan.diff_id = diff_id;
         scan.uncompressed_size = size;
-        scan.blob_digest = if compression == Compression::None {
-            scan.diff_id.clone()
-        } else {
-            digest
-        };
-        scan.compressed_size = csize;
+        set_blob(&mut scan, digest, csize);
         Ok(scan)
     })
 }

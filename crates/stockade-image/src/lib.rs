@@ -760,19 +760,13 @@ fn read_image(
     // The compressed bytes are hashed only when nothing else vouches for
     // them (see `ScanMode::hash_blob`): no diff id to check, or no manifest
     // digest so the blob digest names the layer.
-    let mode_for = |i: usize| {
-        let diff_checked = opts.verify_digests
-            && config
-                .diff_ids
-                .get(i)
-                .is_some_and(|d| d.starts_with("sha256:"));
-        ScanMode {
-            full: true,
-            extra: None,
-            held: None,
-            hash_blob: plan.layers[i].digest.is_none() || (opts.verify_digests && !diff_checked),
-            piped: threads > 1,
-        }
+    let mode_for = |i: usize| ScanMode {
+        full: true,
+        extra: None,
+        held: None,
+        hash_blob: plan.layers[i].digest.is_none()
+            || (opts.verify_digests && !vouched_by_diff_id(&config.diff_ids, i)),
+        piped: threads > 1,
     };
     let n = plan.layers.len();
     let accept = |acc: &mut Acc, i: usize, res: Result<Arc<LayerScan>, Raw>| {
@@ -941,10 +935,9 @@ impl Acc {
             // The stored bytes' digest is checked only when no diff id
             // vouches for the content (`ScanMode::hash_blob`; a streamed
             // layer is hashed anyway, and judged by the same rule).
-            let diff_checked = want_diff.is_some_and(|d| d.starts_with("sha256:"));
             if let Some(d) = &lp.digest
                 && d.starts_with("sha256:")
-                && !diff_checked
+                && !vouched_by_diff_id(diff_ids, i)
                 && !scan.blob_digest.is_empty()
                 && *d != scan.blob_digest
             {
@@ -1019,6 +1012,13 @@ impl Acc {
 }
 
 /// [`scan_one`], with a panic in a decoder turned into an error.
+/// Whether the config gives layer `i` a SHA-256 diff id: checked against
+/// the uncompressed stream, it vouches for the stored bytes too, so their
+/// own digest is neither computed ([`ScanMode::hash_blob`]) nor compared.
+fn vouched_by_diff_id(diff_ids: &[String], i: usize) -> bool {
+    diff_ids.get(i).is_some_and(|d| d.starts_with("sha256:"))
+}
+
 fn scan_guarded(
     store: &Store,
     lp: &LayerPlan,
