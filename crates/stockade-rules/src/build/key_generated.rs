@@ -34,7 +34,7 @@
 //! ```
 
 use crate::meta::{Ctx, FixKind, Rule, RuleMeta, Target};
-use crate::util::commands::stage_runs;
+use crate::util::commands::{OptSpec, parse_opts, stage_runs};
 use crate::util::stages::final_chain;
 use stockade_core::shell::{SimpleCommand, Word};
 use stockade_core::{BuildSpec, Category, Finding, Severity};
@@ -58,37 +58,47 @@ struct Generated {
     out: Option<String>,
 }
 
-fn lits(args: &[Word]) -> Vec<Option<String>> {
-    args.iter().map(Word::literal).collect()
-}
+/// ssh-keygen's options that take a value (getopt: `-f key`, `-fkey`,
+/// clustered `-qf key`).
+const SSH_KEYGEN: OptSpec = OptSpec {
+    short_with_arg: b"abCDEFfGIJjKMmNnOPRrSsTtVwWYZz",
+    long_with_arg: &[],
+};
+/// ssh-keygen's modes that read, convert or list keys and known_hosts
+/// instead of making a key.
+const SSH_KEYGEN_READS: &[&str] = &[
+    "l", "y", "F", "R", "H", "r", "Q", "k", "s", "e", "i", "D", "p", "c", "B", "L", "Y",
+];
+const DROPBEARKEY: OptSpec = OptSpec {
+    short_with_arg: b"tfsC",
+    long_with_arg: &[],
+};
+const GPG_GENERATE: &[&str] = &[
+    "gen-key",
+    "generate-key",
+    "full-generate-key",
+    "full-gen-key",
+    "quick-generate-key",
+    "quick-gen-key",
+];
 
-/// The value after `flag` (`-f key`, `-out key`, `-keyout key`).
-fn value_of(args: &[Option<String>], flags: &[&str]) -> Option<String> {
+/// openssl's options are single-dash words (`-newkey`, `-keyout file`),
+/// not getopt clusters: read them as written.
+fn openssl_value(args: &[Option<String>], flag: &str) -> Option<String> {
     args.windows(2).find_map(|w| match (&w[0], &w[1]) {
-        (Some(f), Some(v)) if flags.contains(&f.as_str()) => Some(v.clone()),
+        (Some(f), Some(v)) if f == flag => Some(v.clone()),
         _ => None,
     })
 }
 
-fn has(args: &[Option<String>], flags: &[&str]) -> bool {
-    args.iter().flatten().any(|a| flags.contains(&a.as_str()))
-}
-
 fn generated(name: &str, args: &[Word]) -> Option<Generated> {
-    let a = lits(args);
     match name {
         "ssh-keygen" => {
-            // Reading, converting or listing keys and known_hosts.
-            if has(
-                &a,
-                &[
-                    "-l", "-y", "-F", "-R", "-H", "-r", "-Q", "-k", "-s", "-e", "-i", "-D", "-p",
-                    "-c", "-B", "-L", "-Y",
-                ],
-            ) {
+            let o = parse_opts(args, &SSH_KEYGEN);
+            if o.has(SSH_KEYGEN_READS) {
                 return None;
             }
-            if has(&a, &["-A"]) {
+            if o.has(&["A"]) {
                 return Some(Generated {
                     what: "`ssh-keygen -A` generates the SSH server's host keys",
                     out: None,
@@ -96,42 +106,44 @@ fn generated(name: &str, args: &[Word]) -> Option<Generated> {
             }
             Some(Generated {
                 what: "`ssh-keygen` generates a private key",
-                out: value_of(&a, &["-f"]),
+                out: o.get(&["f"]).and_then(|f| f.value.clone()),
             })
         }
         "openssl" => {
-            let sub = a.first().cloned().flatten()?;
-            let makes_key = match sub.as_str() {
+            let a: Vec<Option<String>> = args.iter().map(Word::literal).collect();
+            let has = |flag: &str| a.iter().flatten().any(|x| x == flag);
+            let makes_key = match a.first().cloned().flatten()?.as_str() {
                 "genrsa" | "gendsa" | "genpkey" => true,
-                "ecparam" => has(&a, &["-genkey"]),
-                "req" => has(&a, &["-newkey"]) || (has(&a, &["-x509"]) && has(&a, &["-keyout"])),
+                "ecparam" => has("-genkey"),
+                "req" => has("-newkey") || (has("-x509") && has("-keyout")),
                 _ => false,
             };
             makes_key.then(|| Generated {
                 what: "`openssl` generates a private key",
-                out: value_of(&a, &["-keyout"]).or_else(|| value_of(&a, &["-out"])),
+                out: openssl_value(&a, "-keyout").or_else(|| openssl_value(&a, "-out")),
             })
         }
         "dropbearkey" => Some(Generated {
             what: "`dropbearkey` generates an SSH host key",
-            out: value_of(&a, &["-f"]),
+            out: parse_opts(args, &DROPBEARKEY)
+                .get(&["f"])
+                .and_then(|f| f.value.clone()),
         }),
-        "wg" if a.first().is_some_and(|s| s.as_deref() == Some("genkey")) => Some(Generated {
-            what: "`wg genkey` generates a WireGuard private key",
-            out: None,
-        }),
+        "wg" if args.first().and_then(Word::literal).as_deref() == Some("genkey") => {
+            Some(Generated {
+                what: "`wg genkey` generates a WireGuard private key",
+                out: None,
+            })
+        }
         "gpg" | "gpg2"
-            if has(
-                &a,
-                &[
-                    "--gen-key",
-                    "--generate-key",
-                    "--full-generate-key",
-                    "--full-gen-key",
-                    "--quick-generate-key",
-                    "--quick-gen-key",
-                ],
-            ) =>
+            if parse_opts(
+                args,
+                &OptSpec {
+                    short_with_arg: b"",
+                    long_with_arg: &[],
+                },
+            )
+            .has(GPG_GENERATE) =>
         {
             Some(Generated {
                 what: "`gpg` generates a private key",
@@ -250,6 +262,7 @@ mod tests {
         for text in [
             // Reading keys, not making them.
             "FROM debian:12\nRUN ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub\n",
+            "FROM debian:12\nRUN ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\n",
             "FROM debian:12\nRUN ssh-keyscan github.com >> /etc/ssh/ssh_known_hosts && ssh-keygen -F github.com\n",
             "FROM alpine:3.22\nRUN openssl x509 -in /c.pem -noout -text\n",
             "FROM alpine:3.22\nRUN openssl dhparam -out /etc/dh.pem 2048\n",
