@@ -136,25 +136,8 @@ fn write_findings(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
 fn render_chunk(report: &Report, chunk: &[stockade_core::Finding]) -> io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(chunk.len() * 600);
     let mut one = Vec::with_capacity(1024);
-    let mut last: Option<(
-        stockade_core::FileId,
-        std::sync::Arc<stockade_core::SourceFile>,
-    )> = None;
     for (i, f) in chunk.iter().enumerate() {
-        // Consecutive findings usually share a file: one lookup for them.
-        let file = match f.span.map(|sp| sp.file) {
-            Some(id) => match &last {
-                Some((at, file)) if *at == id => Some(std::sync::Arc::clone(file)),
-                _ => {
-                    let file = report.sources.get(id);
-                    if let Some(file) = &file {
-                        last = Some((id, std::sync::Arc::clone(file)));
-                    }
-                    file
-                }
-            },
-            None => None,
-        };
+        let file = f.span.and_then(|sp| report.sources.get(sp.file));
         one.clear();
         serde_json::to_writer_pretty(
             &mut one,
